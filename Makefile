@@ -1,0 +1,67 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a step.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+# Tests run in parallel with nothing; keep pip quiet about the optional local index.
+PIP := $(BIN)/pip --disable-pip-version-check -q
+
+.PHONY: run test test-browser install install-dev translations extract-messages db demo worker lock clean
+
+run: install translations instance/secret_key db demo
+	@echo "Serving on http://$(HOST):$(PORT)/ with the mail worker beside it (Ctrl-C stops both)."
+	@$(BIN)/flask mail-worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install-dev translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-browser: install-dev translations
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(PIP) install -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: install
+	@$(BIN)/pybabel compile -q -d translations
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project eventapp -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+instance/secret_key:
+	@mkdir -p instance
+	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	@chmod 600 $@
+	@echo "Made a secret key in $@ (kept out of git)."
+
+db: install
+	$(BIN)/flask db upgrade
+
+demo: install
+	$(BIN)/flask load-demo
+
+worker: install
+	$(BIN)/flask mail-worker
+
+lock:
+	$(PIP) install pip-tools
+	$(BIN)/pip-compile -q --strip-extras -o requirements.txt requirements.in
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,122 @@
+"""The application factory: create_app() wires config, extensions, blueprints, errors, commands."""
+import logging
+import os
+import secrets
+
+from flask import Flask, has_request_context, render_template, session
+from flask_babel import format_date, format_time, get_locale
+from werkzeug.exceptions import HTTPException
+
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+
+from .extensions import babel, csrf, db, migrate
+from .extensions import mail as mail_extension  # `mail` is also the name of our subpackage
+
+ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
+
+
+def create_app(config=None, overrides=None):
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    config = config or CONFIGS[os.environ.get("EVENTAPP_ENV", "development")]
+    if config is ProductionConfig:
+        config.validate()
+    app.config.from_object(config)
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret_key()
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _development_secret_key():
+    """Development only: a key made once and kept in instance/, outside the repository."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def select_locale():
+    chosen = session.get("lang") if has_request_context() else None
+    if chosen in ("sv", "en"):
+        return chosen
+    return "sv"
+
+
+def register_extensions(app):
+    from .services.unit_of_work import install_sqlite_locking
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=str(app.root_path + "/../migrations"))
+    mail_extension.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    # Forms are FlaskForms and check their own token (so a failed check re-renders the form
+    # with everything typed); CSRFProtect only provides csrf_token() for templates here.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        with app.app_context():
+            install_sqlite_locking(db.engine)
+
+
+def register_blueprints(app):
+    from .blueprints.public.routes import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+
+def register_errorhandlers(app):
+    def render_error(error):
+        code = error.code if isinstance(error, HTTPException) else 500
+        if code not in ERROR_CODES:
+            code = 500 if code >= 500 else 400
+        return render_template("errors/error.html", code=code), code
+
+    for code in ERROR_CODES:
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        if isinstance(error, HTTPException):
+            return render_error(error)
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        return render_template("errors/error.html", code=500), 500
+
+
+def register_template_helpers(app):
+    @app.template_filter("date_long")
+    def date_long(value):
+        return format_date(value, "full") if value else ""
+
+    @app.template_filter("date_short")
+    def date_short(value):
+        return format_date(value, "long") if value else ""
+
+    @app.template_filter("time")
+    def time_(value):
+        return format_time(value, "HH:mm") if value else ""
+
+    @app.context_processor
+    def globals_():
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+
+
+def register_commands(app):
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,325 @@
+"""Public pages: events, sign-up, the personal manage link, language switch."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
+
+from ...domain import errors, signup
+from ...services import booking, queries
+from ...timeutil import utcnow
+from ...tokens import read_manage_token
+from ...mail.messages import choice_rows
+from .forms import (
+    CancelForm,
+    DetailsForm,
+    ResendLinkForm,
+    block_field_name,
+    choices_form_for,
+    signup_form_for,
+)
+
+bp = Blueprint("public", __name__)
+
+# The county's organisations, offered as suggestions (free text is allowed too).
+ORGANISATIONS = (
+    "Region Västerbotten",
+    "Västerbottens läns landsting",
+    "Bjurholms kommun", "Dorotea kommun", "Lycksele kommun", "Malå kommun",
+    "Nordmalings kommun", "Norsjö kommun", "Robertsfors kommun", "Skellefteå kommun",
+    "Sorsele kommun", "Storumans kommun", "Umeå kommun", "Vilhelmina kommun",
+    "Vindelns kommun", "Vännäs kommun", "Åsele kommun", "Örnsköldsviks kommun",
+)
+
+MESSAGES = {
+    errors.SignupClosed.code: _l("Sign-up for this event is closed."),
+    errors.SignupNotOpenYet.code: _l("Sign-up for this event has not opened yet."),
+    errors.ChangesClosed.code: _l("Changes can no longer be made to this registration."),
+    errors.AlreadyRegistered.code: _l("This email address is already registered for the event."),
+    errors.SessionFull.code: _l("This session is full and has no waiting list. Choose another one."),
+    errors.InvalidChoice.code: _l("Choose one of the sessions offered."),
+    errors.RegistrationCancelled.code: _l("This registration has been cancelled."),
+}
+
+
+def seat_labeller(event):
+    counts = queries.seat_counts(event)
+
+    def label(session):
+        confirmed, _waiting = counts.get(session.id, (0, 0))
+        left = max(session.capacity - confirmed, 0)
+        if left:
+            status = ngettext("%(num)d seat left", "%(num)d seats left", left)
+        elif session.waitlist_enabled:
+            status = _("Full – waiting list")
+        else:
+            status = _("Full")
+        return f"{session.title} – {status}"
+
+    return label, counts
+
+
+def _event_or_404(slug):
+    event = queries.public_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html", events=queries.published_upcoming(utcnow()))
+
+
+@bp.get("/events/<slug>")
+def event(slug):
+    event = _event_or_404(slug)
+    _label, counts = seat_labeller(event)
+    state = signup.signup_state(signup.EventWindow.of(event), utcnow())
+    return render_template("public/event.html", event=event, counts=counts, signup_state=state)
+
+
+@bp.route("/events/<slug>/signup", methods=["GET", "POST"])
+def signup_form(slug):
+    event = _event_or_404(slug)
+    now = utcnow()
+    state = signup.signup_state(signup.EventWindow.of(event), now)
+    label, counts = seat_labeller(event)
+    form = signup_form_for(event, label)
+    summary_error = None
+    if state == signup.OPEN and form.validate_on_submit():
+        details = booking.Details(**{f: form[f].data for f in DetailsForm.DETAIL_FIELDS})
+        choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
+        try:
+            registration = booking.register(event.id, details, choices, str(get_locale()), now)
+        except errors.AlreadyRegistered as exc:
+            form.email.errors.append(MESSAGES[exc.code])
+            summary_error = "already_registered"
+        except (errors.SessionFull, errors.InvalidChoice) as exc:
+            block_id = getattr(exc, "block_id", None) or _block_of(event, exc.session_id)
+            field = form[f"block_{block_id}"] if block_id else None
+            if field is not None:
+                field.errors = list(field.errors) + [MESSAGES[exc.code]]
+            summary_error = exc.code
+        except errors.DomainError as exc:
+            summary_error = exc.code
+        else:
+            session["registration_id"] = registration.id
+            return redirect(url_for(".thanks", slug=event.slug))
+        # Seat counts may have moved while the person typed; show them as they are now.
+        label, counts = seat_labeller(event)
+        _relabel(form, event, label)
+    elif form.is_submitted() and state != signup.OPEN:
+        summary_error = signup.CLOSED if state == signup.CLOSED else "signup_not_open_yet"
+    status = 400 if form.is_submitted() else 200
+    return (
+        render_template(
+            "public/signup.html",
+            event=event,
+            form=form,
+            counts=counts,
+            signup_state=state,
+            summary_error=summary_error,
+            messages=MESSAGES,
+            organisations=ORGANISATIONS,
+            block_field_name=block_field_name,
+        ),
+        status,
+    )
+
+
+def _block_of(event, session_id):
+    for block in event.blocks:
+        if any(s.id == session_id for s in block.sessions):
+            return block.id
+    return None
+
+
+def _relabel(form, event, label):
+    for block in event.blocks:
+        form[block_field_name(block)].choices = [(s.id, label(s)) for s in block.sessions]
+
+
+@bp.get("/events/<slug>/thanks")
+def thanks(slug):
+    event = _event_or_404(slug)
+    registration_id = session.get("registration_id")
+    registration = (
+        queries.registration_with_choices(registration_id) if isinstance(registration_id, int) else None
+    )
+    if registration is None or registration.event_id != event.id:
+        return redirect(url_for(".event", slug=event.slug))
+    return render_template(
+        "public/thanks.html", event=event, registration=registration, choices=choice_rows(registration)
+    )
+
+
+@bp.route("/events/<slug>/link", methods=["GET", "POST"])
+def resend_link(slug):
+    event = _event_or_404(slug)
+    form = ResendLinkForm()
+    if form.validate_on_submit():
+        booking.send_manage_link(event.id, form.email.data, utcnow())
+        # The same answer whether or not the address is registered.
+        flash(_("If the address is registered for this event, a new link is on its way. "
+                "Links sent earlier no longer work."), "success")
+        return redirect(url_for(".resend_link", slug=event.slug))
+    return render_template("public/resend_link.html", event=event, form=form), (
+        400 if form.is_submitted() else 200
+    )
+
+
+def _registration_from_token(token):
+    """The live registration a manage link points at, or a friendly 404."""
+    parsed = read_manage_token(token) if len(token) < 200 else None
+    if parsed is None:
+        abort(404)
+    registration = queries.registration_with_choices(parsed[0])
+    if registration is None or registration.link_version != parsed[1]:
+        abort(404)
+    return registration
+
+
+@bp.get("/manage/<token>")
+def manage(token):
+    registration = _registration_from_token(token)
+    return _render_manage(token, registration)
+
+
+def _render_manage(token, registration, details_form=None, choices_form=None, status=200,
+                   summary_error=None):
+    event = registration.event
+    label, counts = seat_labeller(event)
+    if details_form is None:
+        details_form = DetailsForm(obj=registration, formdata=None)
+    if choices_form is None:
+        current = {
+            block_field_name(c.block): c.session_id for c in registration.choices
+        }
+        choices_form = choices_form_for(event, label, formdata=None, data=current)
+    window = signup.EventWindow.of(event)
+    now = utcnow()
+    return (
+        render_template(
+            "public/manage.html",
+            token=token,
+            event=event,
+            registration=registration,
+            choices=choice_rows(registration),
+            details_form=details_form,
+            choices_form=choices_form,
+            counts=counts,
+            can_change=registration.is_active and signup.signup_state(window, now) == signup.OPEN,
+            can_cancel=registration.is_active and _allowed(signup.ensure_cancel_allowed, window, now),
+            summary_error=summary_error,
+            messages=MESSAGES,
+            organisations=ORGANISATIONS,
+            block_field_name=block_field_name,
+        ),
+        status,
+    )
+
+
+def _allowed(rule, window, now):
+    try:
+        rule(window, now)
+    except errors.DomainError:
+        return False
+    return True
+
+
+@bp.post("/manage/<token>/details")
+def manage_details(token):
+    registration = _registration_from_token(token)
+    form = DetailsForm()
+    if not form.validate_on_submit():
+        return _render_manage(token, registration, details_form=form, status=400)
+    details = booking.Details(**{f: form[f].data for f in DetailsForm.DETAIL_FIELDS})
+    try:
+        booking.update_details(registration.id, details, utcnow())
+    except errors.AlreadyRegistered as exc:
+        form.email.errors.append(MESSAGES[exc.code])
+        return _render_manage(token, registration, details_form=form, status=400)
+    except errors.DomainError as exc:
+        return _render_manage(token, registration, details_form=form, status=400,
+                              summary_error=exc.code)
+    flash(_("Your details have been saved."), "success")
+    return redirect(url_for(".manage", token=token))
+
+
+@bp.post("/manage/<token>/sessions")
+def manage_sessions(token):
+    registration = _registration_from_token(token)
+    event = registration.event
+    label, _counts = seat_labeller(event)
+    form = choices_form_for(event, label)
+    if not form.validate_on_submit():
+        return _render_manage(token, registration, choices_form=form, status=400)
+    choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
+    try:
+        _registration, changed = booking.change_sessions(registration.id, choices, utcnow())
+    except (errors.SessionFull, errors.InvalidChoice) as exc:
+        block_id = getattr(exc, "block_id", None) or _block_of(event, exc.session_id)
+        if block_id:
+            field = form[f"block_{block_id}"]
+            field.errors = list(field.errors) + [MESSAGES[exc.code]]
+        registration = queries.registration_with_choices(registration.id)
+        return _render_manage(token, registration, choices_form=form, status=400,
+                              summary_error=exc.code)
+    except errors.DomainError as exc:
+        registration = queries.registration_with_choices(registration.id)
+        return _render_manage(token, registration, choices_form=form, status=400,
+                              summary_error=exc.code)
+    if changed:
+        flash(_("Your session choice has been changed. A confirmation is on its way by email."),
+              "success")
+    else:
+        flash(_("Nothing was changed: you already have those sessions."), "info")
+    return redirect(url_for(".manage", token=token))
+
+
+@bp.route("/manage/<token>/cancel", methods=["GET", "POST"])
+def manage_cancel(token):
+    registration = _registration_from_token(token)
+    form = CancelForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            booking.cancel(registration.id, utcnow())
+        except errors.DomainError as exc:
+            error = exc.code
+        else:
+            flash(_("Your registration has been cancelled. A confirmation is on its way by email."),
+                  "success")
+            return redirect(url_for(".manage", token=token))
+    return render_template(
+        "public/cancel.html",
+        token=token,
+        event=registration.event,
+        registration=registration,
+        form=form,
+        summary_error=error,
+        messages=MESSAGES,
+    ), (400 if form.is_submitted() else 200)
+
+
+@bp.get("/lang/<code>")
+def set_language(code):
+    if code in ("sv", "en"):
+        session["lang"] = code
+    target = request.args.get("next", "")
+    # Only paths on this site: never an open redirect.
+    parts = urlsplit(target)
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or parts.scheme or parts.netloc):
+        target = url_for(".index")
+    return redirect(target)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("public/accessibility.html")

@@ -1,0 +1,164 @@
+"""The demo event: the Digitala Västerbotten kickoff in Lycksele, as on 15 June 2016.
+
+Dated on the next 15 June so that sign-up is open. The leads are the real ones named in the
+source article; the participants are invented (addresses at example.org, no mail queued).
+"""
+import random
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import DialogueSession, Event, Lead, ParallelBlock, ProgrammeItem
+from .services import booking
+from .timeutil import local_to_utc, utcnow
+
+SLUG_PREFIX = "digitala-vasterbotten-uppstart"
+
+SESSIONS = [
+    (
+        "Data som råvara, gemensam arkitektur och systeminventering",
+        "Hur länets kommuner kan se data som en gemensam råvara, bygga en gemensam arkitektur "
+        "och inventera sina system.",
+        "Sal A",
+        25,
+        [("Thomas Kvist", "thomas.kvist@example.org")],
+    ),
+    (
+        "E-arkivhantering",
+        "Vägen mot e-arkiv: bevarande, gallring och gemensamma lösningar för kommunerna.",
+        "Sal B",
+        12,
+        [("Kaj Beckman", "kaj.beckman@example.org")],
+    ),
+    (
+        "Digital kompetens och e-lärande",
+        "Hur vi höjer den digitala kompetensen i våra organisationer, med länsgemensamt "
+        "och heldigitalt lärande.",
+        "Sal C",
+        25,
+        [("Andreas Skog", "andreas.skog@example.org")],
+    ),
+    (
+        "E-tjänster, tjänsteplattform, process- och kvalitetskontroll",
+        "En modell för gemensam e-tjänsteutveckling: plattform, processer och kvalitet.",
+        "Sal D",
+        25,
+        [
+            ("Lena Plym Forshell", "lena.plym.forshell@example.org"),
+            ("Anders Henriksson", "anders.henriksson@example.org"),
+        ],
+    ),
+]
+
+FIRST = ["Anna", "Erik", "Maria", "Johan", "Karin", "Lars", "Sara", "Per", "Elin", "Mikael",
+         "Ingrid", "Nils", "Emma", "Olof", "Frida", "Gustav", "Lina", "Henrik", "Maja", "Jonas"]
+LAST = ["Lindqvist", "Nilsson", "Holmström", "Sundberg", "Öberg", "Wikström", "Lundgren",
+        "Marklund", "Burman", "Åström", "Granström", "Eriksson", "Lidström", "Sjölund"]
+ORGS = ["Region Västerbotten", "Umeå kommun", "Skellefteå kommun", "Lycksele kommun",
+        "Vilhelmina kommun", "Storumans kommun", "Åsele kommun", "Dorotea kommun",
+        "Sorsele kommun", "Malå kommun", "Norsjö kommun", "Robertsfors kommun",
+        "Nordmalings kommun", "Bjurholms kommun", "Vindelns kommun", "Vännäs kommun",
+        "Örnsköldsviks kommun", "Västerbottens läns landsting"]
+TITLES = ["IT-strateg", "Arkivarie", "Verksamhetsutvecklare", "Digitaliseringssamordnare",
+          "IT-chef", "Kommunsekreterare", "Utvecklingsledare", "Skolchef"]
+TOPICS = ["Hur kommer vi igång i en liten kommun?", "Gemensam upphandling",
+          "Vilka system har grannkommunerna?", "Kompetensutveckling för chefer", "",
+          "Hur delar vi e-tjänster mellan kommuner?", "Gallringsbeslut och bevarande", ""]
+
+
+def next_kickoff_date(today: date) -> date:
+    candidate = date(today.year, 6, 15)
+    return candidate if candidate > today else date(today.year + 1, 6, 15)
+
+
+def _at(day, hour, minute=0):
+    return local_to_utc(datetime(day.year, day.month, day.day, hour, minute))
+
+
+def load_demo(now=None, participants=34):
+    """Create the demo event once; a second call finds it and changes nothing."""
+    now = now or utcnow()
+    day = next_kickoff_date(now.date())
+    slug = f"{SLUG_PREFIX}-{day.year}"
+    existing = db.session.scalar(select(Event).where(Event.slug == slug))
+    if existing is not None:
+        return existing, False
+
+    event = Event(
+        slug=slug,
+        title="Uppstartsdag för Digitala Västerbotten",
+        summary="Projektet Digitala Västerbotten har uppstartsdag i Lycksele. Välkommen att "
+        "höra om projektet och välja ett av fyra dialogmöten med delprojektledarna.",
+        description=(
+            "Det övergripande målet för Digitala Västerbotten är att skapa förutsättningar för "
+            "alla invånare och företag i Västerbotten att både kunna ta del av och vara delaktiga "
+            "i digitaliseringen av samhället.\n\n"
+            "Under förmiddagen presenterar huvudprojektledaren och delprojektledarna sig själva "
+            "och sina områden. Under eftermiddagen hålls parallella dialogmöten där du väljer "
+            "vilket delprojekt du vill veta mer om.\n\n"
+            "Bakom projektet står Region Västerbotten med stöd från regionala utvecklingsfonden "
+            "(ERUF) och samtliga kommuner i regionen, Örnsköldsviks kommun och Västerbottens "
+            "läns landsting."
+        ),
+        venue="Stadshuset, Lycksele",
+        address="Torget 1, 921 81 Lycksele",
+        starts_at=_at(day, 9, 30),
+        ends_at=_at(day, 16, 0),
+        status=Event.PUBLISHED,
+        signup_opens_at=now - timedelta(days=1),
+        signup_closes_at=_at(day - timedelta(days=7), 23, 59),
+        contact_name="Anna Lindqvist, Region Västerbotten",
+        contact_email="anna.lindqvist@example.org",
+        contact_phone="090-16 00 00",
+    )
+    event.programme_items = [
+        ProgrammeItem(title="Välkommen", speakers="Jonas Lundström, Region Västerbotten, "
+                      "ordförande i projektets styrgrupp", starts_at=_at(day, 9, 30),
+                      ends_at=_at(day, 10, 0)),
+        ProgrammeItem(title="Projektet Digitala Västerbotten",
+                      speakers="Lars Eriksson, huvudprojektledare",
+                      description="Mål, organisation och tidplan för projektet 2016–2018.",
+                      starts_at=_at(day, 10, 0), ends_at=_at(day, 10, 45)),
+        ProgrammeItem(title="Delprojekten presenterar sig",
+                      speakers="Thomas Kvist, Kaj Beckman, Andreas Skog, Lena Plym Forshell "
+                      "och Anders Henriksson",
+                      starts_at=_at(day, 10, 45), ends_at=_at(day, 12, 0)),
+        ProgrammeItem(title="Lunch", starts_at=_at(day, 12, 0), ends_at=_at(day, 13, 0)),
+        ProgrammeItem(title="Gemensam avslutning och fortsatt arbete",
+                      starts_at=_at(day, 15, 15), ends_at=_at(day, 16, 0)),
+    ]
+    block = ParallelBlock(title="Parallella dialogmöten", starts_at=_at(day, 13, 0),
+                          ends_at=_at(day, 15, 0))
+    event.blocks = [block]
+    for position, (title, description, room, capacity, leads) in enumerate(SESSIONS):
+        session = DialogueSession(title=title, description=description, room=room,
+                                  capacity=capacity, position=position)
+        session.leads = [Lead(name=name, email=email, organisation="Digitala Västerbotten")
+                         for name, email in leads]
+        block.sessions.append(session)
+    db.session.add(event)
+    db.session.commit()
+
+    _add_participants(event, block, now, participants)
+    return event, True
+
+
+def _add_participants(event, block, now, count):
+    rng = random.Random(2016)
+    sessions = block.sessions
+    archive = sessions[1]
+    for n in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        # The e-archive session fills up first, so the demo shows a waiting list.
+        session = archive if n < archive.capacity + 2 else rng.choice(sessions)
+        details = booking.Details(
+            name=f"{first} {last}",
+            email=f"{first}.{last}.{n}@example.org".lower(),
+            organisation=rng.choice(ORGS),
+            job_title=rng.choice(TITLES),
+            discussion_topic=rng.choice(TOPICS),
+            dietary_needs=rng.choice(["", "", "", "Vegetarisk", "Glutenfri", "Laktosfri"]),
+        )
+        booking.register(event.id, details, {block.id: session.id}, "sv",
+                         now + timedelta(seconds=n), notify=False)

@@ -1,0 +1,47 @@
+"""Errors a user can cause; routes turn them into a message, never a 500."""
+
+
+class DomainError(Exception):
+    """Base class. `code` is stable so a route can pick the right message."""
+
+    code = "domain_error"
+
+
+class SignupClosed(DomainError):
+    code = "signup_closed"
+
+
+class SignupNotOpenYet(DomainError):
+    code = "signup_not_open_yet"
+
+
+class ChangesClosed(DomainError):
+    code = "changes_closed"
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+
+
+class SessionFull(DomainError):
+    """The session has no seat left and no waiting list."""
+
+    code = "session_full"
+
+    def __init__(self, session_id=None):
+        super().__init__(session_id)
+        self.session_id = session_id
+
+
+class InvalidChoice(DomainError):
+    """A choice that is not one session of each parallel block of this event."""
+
+    code = "invalid_choice"
+
+    def __init__(self, block_id=None):
+        super().__init__(block_id)
+        self.block_id = block_id
+
+
+class RegistrationCancelled(DomainError):
+    code = "registration_cancelled"

@@ -1,0 +1,44 @@
+"""The .ics attachment: one stable UID per registration, a rising SEQUENCE, Europe/Stockholm."""
+from datetime import timedelta, timezone
+from urllib.parse import urlsplit
+
+from icalendar import Calendar, Event as VEvent, vCalAddress, vText
+
+from ..timeutil import STOCKHOLM
+
+
+def _local(value):
+    return value.replace(tzinfo=timezone.utc).astimezone(STOCKHOLM)
+
+
+def registration_calendar(registration, event, *, sequence, cancelled, description, base_url, now):
+    """A METHOD:REQUEST calendar for a live registration, METHOD:CANCEL for a cancelled one."""
+    cal = Calendar()
+    cal.add("prodid", "-//Digitala Västerbotten//eventapp//SV")
+    cal.add("version", "2.0")
+    cal.add("method", "CANCEL" if cancelled else "REQUEST")
+
+    vevent = VEvent()
+    host = urlsplit(base_url).hostname or "eventapp"
+    vevent.add("uid", f"{registration.uid}@{host}")
+    vevent.add("sequence", sequence)
+    vevent.add("dtstamp", now.replace(tzinfo=timezone.utc))
+    vevent.add("dtstart", _local(event.starts_at))
+    vevent.add("dtend", _local(event.ends_at))
+    vevent.add("summary", event.title)
+    vevent.add("location", ", ".join(part for part in (event.venue, event.address) if part))
+    vevent.add("description", description)
+    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if event.contact_email:
+        organizer = vCalAddress(f"mailto:{event.contact_email}")
+        organizer.params["cn"] = vText(event.contact_name or event.contact_email)
+        vevent.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{registration.email}")
+    attendee.params["cn"] = vText(registration.name)
+    attendee.params["partstat"] = vText("ACCEPTED" if not cancelled else "DECLINED")
+    vevent.add("attendee", attendee)
+    cal.add_component(vevent)
+    # Only the DST rules around the event: a compact VTIMEZONE that every calendar reads.
+    start = _local(event.starts_at).date()
+    cal.add_missing_timezones(start - timedelta(days=366), start + timedelta(days=366))
+    return cal.to_ical()

@@ -1,0 +1,216 @@
+"""Delivering what is due in the outbox: claim rows, send over one SMTP connection, mark.
+
+Several workers may run at once, on several machines: a row is claimed with a lease (an
+UPDATE that only succeeds while the row is still free) and, on PostgreSQL, candidates are
+picked with FOR UPDATE SKIP LOCKED so workers do not queue behind each other.
+
+The one window in which a message can go out twice is between the SMTP server accepting it
+and our commit of "sent": if the worker dies there, the lease runs out and another worker
+sends it again. We commit after every single message to keep that window one message wide.
+"""
+import logging
+import os
+import smtplib
+import socket
+import time
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from flask_mail import Connection
+from sqlalchemy import and_, or_, select, update
+
+from ..domain.delivery import PERMANENT, classify_smtp_failure, next_attempt
+from ..extensions import db, mail
+from ..models import OutboxMessage
+from ..services.unit_of_work import begin_write, is_sqlite
+from ..timeutil import utcnow
+from .messages import Skip, build_message
+
+log = logging.getLogger("eventapp.mail")
+
+
+class _TimeoutConnection(Connection):
+    """Flask-Mail's connection, with a socket timeout so a hung server cannot hang the worker."""
+
+    def configure_host(self):
+        cfg = current_app.config
+        timeout = cfg["MAIL_TIMEOUT"]
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=timeout)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def worker_id():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _claimable(now):
+    return or_(
+        and_(OutboxMessage.status == OutboxMessage.QUEUED, OutboxMessage.next_attempt_at <= now),
+        # A worker that died mid-batch leaves leases behind; they are fair game once expired.
+        and_(OutboxMessage.status == OutboxMessage.SENDING, OutboxMessage.lease_until < now),
+    )
+
+
+def claim_due(now, owner, limit, lease_seconds):
+    """Lease up to `limit` due messages to `owner`; returns their ids."""
+    begin_write()
+    try:
+        query = (
+            select(OutboxMessage.id).where(_claimable(now)).order_by(OutboxMessage.id).limit(limit)
+        )
+        if not is_sqlite():
+            query = query.with_for_update(skip_locked=True)
+        candidates = db.session.scalars(query).all()
+        claimed = []
+        lease_until = now + timedelta(seconds=lease_seconds)
+        for message_id in candidates:
+            result = db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, _claimable(now))
+                .values(status=OutboxMessage.SENDING, lease_until=lease_until, lease_owner=owner)
+            )
+            if result.rowcount == 1:
+                claimed.append(message_id)
+        db.session.commit()
+        return claimed
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _finish(message_id, owner, **values):
+    """Record the outcome, but only if our lease still holds (nobody else took the row over)."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
+        .values(lease_until=None, **values)
+    )
+    db.session.commit()
+
+
+def _failed(message_id, owner, attempts, error, code, now):
+    cfg = current_app.config
+    attempts += 1
+    retry_at = None
+    if classify_smtp_failure(code) != PERMANENT:
+        retry_at = next_attempt(now, attempts, cfg["OUTBOX_MAX_ATTEMPTS"])
+    log.warning(
+        "mail delivery failed id=%s attempt=%s code=%s retry_at=%s error=%s",
+        message_id, attempts, code, retry_at, error,
+    )
+    if retry_at is None:
+        _finish(message_id, owner, status=OutboxMessage.FAILED, attempts=attempts,
+                last_error=str(error)[:2000])
+    else:
+        _finish(message_id, owner, status=OutboxMessage.QUEUED, attempts=attempts,
+                next_attempt_at=retry_at, last_error=str(error)[:2000])
+
+
+def _smtp_code(exc):
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return max(codes) if codes else None
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code
+    return None
+
+
+def deliver_due(now=None, owner=None, limit=None):
+    """Deliver one batch of due messages. Returns counts by outcome (cron-friendly)."""
+    cfg = current_app.config
+    now = now or utcnow()
+    owner = owner or worker_id()
+    limit = limit or cfg["OUTBOX_BATCH_SIZE"]
+    counts = {"sent": 0, "retry": 0, "failed": 0, "logged": 0, "skipped": 0}
+    claimed = claim_due(now, owner, limit, cfg["OUTBOX_LEASE_SECONDS"])
+    if not claimed:
+        return counts
+
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+    ).all()
+    prepared = []
+    for row in rows:
+        try:
+            prepared.append((row.id, row.attempts, build_message(row, now)))
+        except Skip as reason:
+            _finish(row.id, owner, status=OutboxMessage.SKIPPED, last_error=str(reason))
+            counts["skipped"] += 1
+        except Exception as exc:  # a template bug must not stop the rest of the batch
+            log.exception("mail render failed id=%s", row.id)
+            _finish(row.id, owner, status=OutboxMessage.FAILED, last_error=f"render: {exc}")
+            counts["failed"] += 1
+    db.session.rollback()
+
+    if not cfg.get("MAIL_SERVER"):
+        for message_id, _attempts, message in prepared:
+            log.info(
+                "mail not sent (no MAIL_SERVER configured), kept in outbox id=%s to=%s "
+                "subject=%s\n%s", message_id, ", ".join(message.recipients), message.subject,
+                message.body,
+            )
+            _finish(message_id, owner, status=OutboxMessage.LOGGED)
+            counts["logged"] += 1
+        return counts
+
+    pending = list(prepared)
+    try:
+        with _TimeoutConnection(mail) as connection:
+            while pending:
+                message_id, attempts, message = pending[0]
+                try:
+                    connection.send(message)
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                        smtplib.SMTPDataError) as exc:
+                    pending.pop(0)
+                    _failed(message_id, owner, attempts, exc, _smtp_code(exc), utcnow())
+                    failed_for_good = classify_smtp_failure(_smtp_code(exc)) == PERMANENT
+                    counts["failed" if failed_for_good else "retry"] += 1
+                    continue
+                pending.pop(0)
+                _finish(message_id, owner, status=OutboxMessage.SENT, sent_at=utcnow(),
+                        attempts=attempts + 1, last_error=None)
+                log.info("mail sent id=%s", message_id)
+                counts["sent"] += 1
+                _maybe_exit_for_test()
+    except (OSError, smtplib.SMTPException) as exc:
+        # The connection itself failed: everything not yet sent waits for the next try.
+        for message_id, attempts, _message in pending:
+            _failed(message_id, owner, attempts, exc, _smtp_code(exc), utcnow())
+            counts["retry"] += 1
+    return counts
+
+
+def _maybe_exit_for_test():
+    """Test-only: die hard after N sent messages, to test a worker killed mid-batch."""
+    limit = current_app.config.get("OUTBOX_TEST_EXIT_AFTER")
+    if not limit:
+        return
+    current_app.config["_outbox_sent_count"] = current_app.config.get("_outbox_sent_count", 0) + 1
+    if current_app.config["_outbox_sent_count"] >= int(limit):
+        os._exit(3)
+
+
+def run_worker(poll_seconds=None, stop=lambda: False):
+    """Deliver forever: a batch, then a short sleep when there was nothing to do."""
+    poll_seconds = poll_seconds or current_app.config["OUTBOX_POLL_SECONDS"]
+    owner = worker_id()
+    log.info("mail worker %s started", owner)
+    while not stop():
+        try:
+            counts = deliver_due(owner=owner)
+        except Exception:  # the database went away for a moment; try again shortly
+            log.exception("mail worker batch failed")
+            db.session.rollback()
+            counts = {}
+        if not any(counts.values()):
+            time.sleep(poll_seconds)
+        db.session.remove()

@@ -1,0 +1,97 @@
+"""Turning an outbox row into an email: subject, plain text and HTML from the same context."""
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, gettext
+from flask_mail import Message
+
+from ..models import Registration, SessionChoice
+from ..services.booking import waiting_position
+from ..tokens import manage_token
+from .calendar import registration_calendar
+
+SUBJECTS = {
+    "confirmation": lambda ctx: gettext("Confirmation: %(event)s", event=ctx["event"].title),
+    "changed": lambda ctx: gettext("Your registration has changed: %(event)s", event=ctx["event"].title),
+    "promoted": lambda ctx: gettext("You have a place: %(event)s", event=ctx["event"].title),
+    "cancelled": lambda ctx: gettext("Cancelled: %(event)s", event=ctx["event"].title),
+    "manage_link": lambda ctx: gettext("Your registration link: %(event)s", event=ctx["event"].title),
+}
+WITH_CALENDAR = {"confirmation", "changed", "promoted", "cancelled"}
+# Messages that describe a live registration are pointless once it is cancelled.
+NEEDS_ACTIVE = {"confirmation", "changed", "promoted", "manage_link"}
+
+
+class Skip(Exception):
+    """The message no longer makes sense (its registration was cancelled before delivery)."""
+
+
+def choice_rows(registration):
+    """What the person holds in each parallel block, for mail and pages alike."""
+    rows = []
+    for choice in sorted(registration.choices, key=lambda c: c.block.starts_at):
+        rows.append(
+            {
+                "block": choice.block,
+                "session": choice.session,
+                "state": choice.state,
+                "position": waiting_position(choice)
+                if choice.state == SessionChoice.WAITING
+                else None,
+            }
+        )
+    return rows
+
+
+def build_message(row, now):
+    """A flask_mail.Message for an outbox row, rendered in the recipient's language."""
+    registration = row.registration
+    if registration is None:
+        raise Skip("no registration")
+    if row.kind in NEEDS_ACTIVE and registration.status != Registration.ACTIVE:
+        raise Skip("registration cancelled")
+    base_url = current_app.config["BASE_URL"]
+    with current_app.test_request_context("/", base_url=base_url), force_locale(row.locale):
+        event = registration.event
+        context = {
+            "kind": row.kind,
+            "registration": registration,
+            "event": event,
+            "choices": choice_rows(registration),
+            "payload": row.payload or {},
+            "manage_url": url_for("public.manage", token=manage_token(registration), _external=True),
+            "event_url": url_for("public.event", slug=event.slug, _external=True),
+        }
+        if row.kind == "promoted":
+            context["promoted_session"] = next(
+                (c["session"] for c in context["choices"]
+                 if c["session"].id == (row.payload or {}).get("session_id")),
+                None,
+            )
+        subject = SUBJECTS[row.kind](context)
+        message = Message(
+            subject=subject,
+            recipients=[row.to_address],
+            body=render_template(f"email/{row.kind}.txt", **context),
+            html=render_template(f"email/{row.kind}.html", **context),
+        )
+        if event.contact_email:
+            message.reply_to = event.contact_email
+        message.extra_headers = {"Auto-Submitted": "auto-generated"}
+        if row.kind in WITH_CALENDAR:
+            description = render_template("email/calendar_description.txt", **context)
+            cancelled = row.kind == "cancelled"
+            ics = registration_calendar(
+                registration,
+                event,
+                sequence=(row.payload or {}).get("sequence", registration.ics_sequence),
+                cancelled=cancelled,
+                description=description,
+                base_url=base_url,
+                now=now,
+            )
+            method = "CANCEL" if cancelled else "REQUEST"
+            message.attach(
+                "invite.ics",
+                f"text/calendar; charset=utf-8; method={method}",
+                ics,
+            )
+    return message

@@ -1,0 +1,135 @@
+"""An event, its programme (plenary items and parallel blocks) and dialogue sessions."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+session_leads = Table(
+    "session_lead",
+    db.metadata,
+    Column("session_id", ForeignKey("dialogue_session.id", ondelete="CASCADE"), primary_key=True),
+    Column("lead_id", ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+
+    DRAFT, PUBLISHED, CLOSED, CANCELLED = "draft", "published", "closed", "cancelled"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    # All datetimes are naive UTC; templates show them in Europe/Stockholm.
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    signup_opens_at: Mapped[datetime | None]
+    signup_closes_at: Mapped[datetime | None]
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(50), default="")
+    privacy_text: Mapped[str] = mapped_column(Text, default="")
+    privacy_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    programme_items: Mapped[list["ProgrammeItem"]] = relationship(
+        back_populates="event", order_by="ProgrammeItem.starts_at", cascade="all, delete-orphan"
+    )
+    blocks: Mapped[list["ParallelBlock"]] = relationship(
+        back_populates="event", order_by="ParallelBlock.starts_at", cascade="all, delete-orphan"
+    )
+
+    def programme(self):
+        """Plenary items and parallel blocks in the order they happen."""
+        entries = [("item", item) for item in self.programme_items]
+        entries += [("block", block) for block in self.blocks]
+        return sorted(entries, key=lambda entry: entry[1].starts_at)
+
+    def __repr__(self):
+        return f"<Event {self.slug}>"
+
+
+class ProgrammeItem(db.Model):
+    """A plenary part of the day that everyone attends."""
+
+    __tablename__ = "programme_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    speakers: Mapped[str] = mapped_column(String(300), default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    event: Mapped[Event] = relationship(back_populates="programme_items")
+
+
+class ParallelBlock(db.Model):
+    """A slot in which several dialogue sessions run at once; each participant picks one."""
+
+    __tablename__ = "parallel_block"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    event: Mapped[Event] = relationship(back_populates="blocks")
+    sessions: Mapped[list["DialogueSession"]] = relationship(
+        back_populates="block",
+        order_by="DialogueSession.position, DialogueSession.id",
+        cascade="all, delete-orphan",
+    )
+
+
+class Lead(db.Model):
+    """A person who runs one or more dialogue sessions (a sub-project lead)."""
+
+    __tablename__ = "lead"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+
+    sessions: Mapped[list["DialogueSession"]] = relationship(
+        secondary=session_leads, back_populates="leads"
+    )
+
+
+class DialogueSession(db.Model):
+    __tablename__ = "dialogue_session"
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    block_id: Mapped[int] = mapped_column(
+        ForeignKey("parallel_block.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    room: Mapped[str] = mapped_column(String(120), default="")
+    capacity: Mapped[int] = mapped_column(Integer)
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    # Hands out waiting-list numbers; only ever bumped while the session row is locked.
+    waiting_seq: Mapped[int] = mapped_column(default=0)
+
+    block: Mapped[ParallelBlock] = relationship(back_populates="sessions")
+    leads: Mapped[list[Lead]] = relationship(
+        secondary=session_leads, back_populates="sessions", order_by="Lead.id"
+    )
+
+    @property
+    def lead_names(self):
+        return [lead.name for lead in self.leads]

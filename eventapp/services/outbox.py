@@ -1,0 +1,19 @@
+"""Writing a message to the outbox, inside the caller's transaction (never sent from here)."""
+from ..extensions import db
+from ..models import OutboxMessage
+
+
+def enqueue(kind, registration, now, **payload):
+    """Queue a message about a registration; it is delivered after the transaction commits."""
+    message = OutboxMessage(
+        kind=kind,
+        registration=registration,
+        to_address=registration.email,
+        locale=registration.locale,
+        payload=payload,
+        status=OutboxMessage.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(message)
+    return message

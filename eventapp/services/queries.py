@@ -1,0 +1,60 @@
+"""Read-side helpers for pages: what the event page and forms show. No writes here."""
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import DialogueSession, Event, ParallelBlock, Registration, SessionChoice
+
+
+def published_upcoming(now):
+    return db.session.scalars(
+        select(Event)
+        .where(Event.status.in_((Event.PUBLISHED, Event.CLOSED)), Event.ends_at >= now)
+        .order_by(Event.starts_at)
+    ).all()
+
+
+def public_event(slug):
+    """An event as the public sees it (not drafts), with its programme loaded."""
+    if not isinstance(slug, str) or len(slug) > 120:
+        return None
+    return db.session.scalar(
+        select(Event)
+        .where(Event.slug == slug, Event.status != Event.DRAFT)
+        .options(
+            selectinload(Event.programme_items),
+            selectinload(Event.blocks)
+            .selectinload(ParallelBlock.sessions)
+            .selectinload(DialogueSession.leads),
+        )
+    )
+
+
+def seat_counts(event):
+    """{session id: (confirmed, waiting)} for every session of the event, in one query."""
+    rows = db.session.execute(
+        select(
+            SessionChoice.session_id,
+            func.sum(case((SessionChoice.state == SessionChoice.CONFIRMED, 1), else_=0)),
+            func.sum(case((SessionChoice.state == SessionChoice.WAITING, 1), else_=0)),
+        )
+        .join(ParallelBlock, ParallelBlock.id == SessionChoice.block_id)
+        .where(ParallelBlock.event_id == event.id)
+        .group_by(SessionChoice.session_id)
+    ).all()
+    counts = {s.id: (0, 0) for block in event.blocks for s in block.sessions}
+    for session_id, confirmed, waiting in rows:
+        counts[session_id] = (int(confirmed or 0), int(waiting or 0))
+    return counts
+
+
+def registration_with_choices(registration_id):
+    return db.session.scalar(
+        select(Registration)
+        .where(Registration.id == registration_id)
+        .options(
+            selectinload(Registration.choices).selectinload(SessionChoice.session)
+            .selectinload(DialogueSession.leads),
+            selectinload(Registration.choices).selectinload(SessionChoice.block),
+        )
+    )

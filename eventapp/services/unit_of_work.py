@@ -1,0 +1,92 @@
+"""Starting a writing transaction the same way on SQLite and PostgreSQL.
+
+SQLite: the transaction takes the write lock at BEGIN (BEGIN IMMEDIATE), so two writers can
+never both read "one seat left". PostgreSQL: rows are locked with SELECT ... FOR UPDATE.
+Pages that only read use a plain BEGIN and never wait on writers.
+"""
+import contextvars
+import functools
+
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+
+_want_immediate = contextvars.ContextVar("want_immediate", default=False)
+
+
+def install_sqlite_locking(engine, busy_timeout_ms=10_000):
+    """Make pysqlite leave transactions to us, with WAL and a busy timeout."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if _want_immediate.get():
+            _want_immediate.set(False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def is_sqlite():
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def begin_write():
+    """End whatever read transaction is open and start one that will write."""
+    db.session.rollback()
+    if is_sqlite():
+        _want_immediate.set(True)
+        try:
+            db.session.connection()
+        finally:
+            _want_immediate.set(False)
+
+
+def lock_rows(model, ids):
+    """Load rows by id, locked for this transaction, always in id order (no deadlocks)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    query = select(model).where(model.id.in_(ids)).order_by(model.id)
+    if not is_sqlite():
+        query = query.with_for_update()
+    rows = db.session.execute(query.execution_options(populate_existing=True)).scalars()
+    return {row.id: row for row in rows}
+
+
+def write_transaction(on_integrity_error=None):
+    """Run a service function as one writing transaction: commit on success, roll back on error.
+
+    `on_integrity_error` turns a unique-constraint violation (a race the database settled)
+    into the domain error the user should see.
+    """
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            begin_write()
+            try:
+                result = fn(*args, **kwargs)
+                db.session.commit()
+                return result
+            except IntegrityError:
+                db.session.rollback()
+                if on_integrity_error is not None:
+                    raise on_integrity_error() from None
+                raise
+            except BaseException:
+                db.session.rollback()
+                raise
+
+        return wrapper
+
+    return decorate

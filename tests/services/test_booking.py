@@ -1,0 +1,187 @@
+"""Sign-up, change, cancellation and promotion, on a real database."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from eventapp.domain.errors import (
+    AlreadyRegistered,
+    InvalidChoice,
+    RegistrationCancelled,
+    SessionFull,
+    SignupClosed,
+)
+from eventapp.extensions import db
+from eventapp.models import OutboxMessage, Registration, SessionChoice
+from eventapp.services import booking
+from eventapp.timeutil import utcnow
+from tests.factories import details, make_event, sign_up
+
+
+def states(event, session_index=0, block_index=0):
+    session = event.blocks[block_index].sessions[session_index]
+    rows = db.session.scalars(
+        select(SessionChoice).where(SessionChoice.session_id == session.id)
+    ).all()
+    rank = {"confirmed": 0, "waiting": 1, "cancelled": 2}
+    rows.sort(key=lambda c: (rank[c.state], c.queue_no or 0, c.id))
+    return [(c.registration.name, c.state) for c in rows]
+
+
+def outbox_kinds(registration):
+    return [m.kind for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
+        .order_by(OutboxMessage.id))]
+
+
+def test_sign_up_takes_a_seat_and_queues_a_confirmation(ctx):
+    event = make_event(capacities=(2, 2))
+    registration = sign_up(event, 1)
+    assert registration.choices[0].state == SessionChoice.CONFIRMED
+    assert outbox_kinds(registration) == ["confirmation"]
+    assert registration.consent_version == event.privacy_version
+
+
+def test_full_session_puts_the_next_person_on_the_waiting_list(ctx):
+    event = make_event(capacities=(1, 5))
+    sign_up(event, 1)
+    second = sign_up(event, 2)
+    third = sign_up(event, 3)
+    assert second.choices[0].state == SessionChoice.WAITING
+    assert [booking.waiting_position(second.choices[0]), booking.waiting_position(third.choices[0])] == [1, 2]
+
+
+def test_full_session_without_waiting_list_refuses_and_stores_nothing(ctx):
+    event = make_event(capacities=(1, 5), waitlist=False)
+    sign_up(event, 1)
+    with pytest.raises(SessionFull):
+        sign_up(event, 2)
+    assert db.session.scalar(select(db.func.count(Registration.id))) == 1
+    assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 1
+
+
+def test_a_second_sign_up_with_the_same_address_in_other_case_is_refused(ctx):
+    event = make_event()
+    sign_up(event, 1, email="Anna@Example.org")
+    with pytest.raises(AlreadyRegistered):
+        sign_up(event, 2, email=" anna@example.ORG ")
+
+
+def test_after_cancelling_the_same_address_may_sign_up_again(ctx):
+    event = make_event()
+    first = sign_up(event, 1)
+    booking.cancel(first.id, utcnow())
+    again = sign_up(event, 1)
+    assert again.id != first.id and again.is_active
+
+
+def test_one_choice_per_parallel_block_is_enforced(ctx):
+    event = make_event(capacities=(5, 5), blocks=2)
+    only_first_block = {event.blocks[0].id: event.blocks[0].sessions[0].id}
+    with pytest.raises(InvalidChoice):
+        booking.register(event.id, details(1), only_first_block, "sv", utcnow())
+    other = make_event()
+    foreign = {event.blocks[0].id: other.blocks[0].sessions[0].id,
+               event.blocks[1].id: event.blocks[1].sessions[0].id}
+    with pytest.raises(InvalidChoice):
+        booking.register(event.id, details(2), foreign, "sv", utcnow())
+    assert db.session.scalar(select(db.func.count(Registration.id))) == 0
+
+
+def test_closed_or_draft_events_take_no_sign_ups(ctx):
+    closed = make_event(closes_in=timedelta(seconds=-1))
+    draft = make_event(status="draft")
+    for event in (closed, draft):
+        with pytest.raises(SignupClosed):
+            sign_up(event, 1)
+
+
+def test_cancelling_frees_the_seat_and_promotes_the_first_in_line(ctx):
+    event = make_event(capacities=(1, 5))
+    first = sign_up(event, 1)
+    second = sign_up(event, 2)
+    sign_up(event, 3)
+    booking.cancel(first.id, utcnow())
+    assert states(event) == [
+        ("Deltagare 2", "confirmed"),
+        ("Deltagare 3", "waiting"),
+        ("Deltagare 1", "cancelled"),
+    ]
+    assert outbox_kinds(second) == ["confirmation", "promoted"]
+    assert outbox_kinds(first) == ["confirmation", "cancelled"]
+
+
+def test_cancelled_registration_cannot_be_cancelled_or_changed_again(ctx):
+    event = make_event()
+    registration = sign_up(event, 1)
+    booking.cancel(registration.id, utcnow())
+    with pytest.raises(RegistrationCancelled):
+        booking.cancel(registration.id, utcnow())
+    with pytest.raises(RegistrationCancelled):
+        booking.change_sessions(registration.id, {event.blocks[0].id: event.blocks[0].sessions[1].id}, utcnow())
+
+
+def test_changing_session_moves_the_seat_and_promotes_in_the_old_session(ctx):
+    event = make_event(capacities=(1, 5))
+    first = sign_up(event, 1)
+    sign_up(event, 2)  # waiting for session 0
+    block = event.blocks[0]
+    registration, changed = booking.change_sessions(first.id, {block.id: block.sessions[1].id}, utcnow())
+    assert changed
+    assert registration.choices[0].session_id == block.sessions[1].id
+    assert registration.choices[0].state == "confirmed"
+    assert states(event) == [("Deltagare 2", "confirmed")]
+    assert registration.ics_sequence == 1
+    assert outbox_kinds(registration) == ["confirmation", "changed"]
+
+
+def test_changing_to_a_full_session_joins_its_waiting_list_at_the_end(ctx):
+    event = make_event(capacities=(1, 1))
+    block = event.blocks[0]
+    sign_up(event, 1, session_index=1)
+    sign_up(event, 2, session_index=1)  # waiting no. 1 for session 1
+    mover = sign_up(event, 3, session_index=0)
+    booking.change_sessions(mover.id, {block.id: block.sessions[1].id}, utcnow())
+    assert states(event, 1) == [
+        ("Deltagare 1", "confirmed"), ("Deltagare 2", "waiting"), ("Deltagare 3", "waiting"),
+    ]
+
+
+def test_choosing_the_same_session_changes_nothing(ctx):
+    event = make_event()
+    registration = sign_up(event, 1)
+    block = event.blocks[0]
+    _reg, changed = booking.change_sessions(registration.id, {block.id: block.sessions[0].id}, utcnow())
+    assert not changed
+    assert outbox_kinds(registration) == ["confirmation"]
+
+
+def test_correcting_details_keeps_the_address_unique(ctx):
+    event = make_event()
+    sign_up(event, 1)
+    second = sign_up(event, 2)
+    with pytest.raises(AlreadyRegistered):
+        booking.update_details(second.id, details(2, email="DELTAGARE1@example.org"), utcnow())
+    booking.update_details(second.id, details(2, name="Nytt Namn", dietary_needs="Vegan"), utcnow())
+    db.session.expire_all()
+    stored = db.session.get(Registration, second.id)
+    assert (stored.name, stored.dietary_needs, stored.email) == ("Nytt Namn", "Vegan", "deltagare2@example.org")
+
+
+def test_a_new_manage_link_bumps_the_version_and_says_nothing_for_unknown_addresses(ctx):
+    event = make_event()
+    registration = sign_up(event, 1)
+    booking.send_manage_link(event.id, "DELTAGARE1@example.org", utcnow())
+    booking.send_manage_link(event.id, "nobody@example.org", utcnow())
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).link_version == 2
+    assert outbox_kinds(registration) == ["confirmation", "manage_link"]
+    assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 2
+
+
+def test_outbox_rows_hold_no_live_link(ctx):
+    event = make_event()
+    sign_up(event, 1)
+    booking.send_manage_link(event.id, "deltagare1@example.org", utcnow())
+    for message in db.session.scalars(select(OutboxMessage)):
+        assert "manage" not in repr(message.payload)
