@@ -21,7 +21,7 @@ from flask_mail import Connection
 from sqlalchemy import and_, or_, select, update
 
 from ..domain.delivery import PERMANENT, classify_smtp_failure, next_attempt
-from ..extensions import db, mail
+from ..extensions import db
 from ..models import OutboxMessage
 from ..services.unit_of_work import begin_write, is_sqlite
 from ..timeutil import utcnow
@@ -163,7 +163,7 @@ def deliver_due(now=None, owner=None, limit=None):
 
     pending = list(prepared)
     try:
-        with _TimeoutConnection(mail) as connection:
+        with _TimeoutConnection(current_app.extensions["mail"]) as connection:
             while pending:
                 message_id, attempts, message = pending[0]
                 try:

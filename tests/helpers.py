@@ -1,0 +1,33 @@
+"""Small helpers for HTTP tests: CSRF tokens from real pages, text of a response."""
+import re
+from html import unescape
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client, url):
+    response = client.get(url)
+    match = CSRF.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def text_of(response):
+    """The visible text of a page, whitespace folded, for asserting on what a person reads."""
+    html = response.get_data(as_text=True) if hasattr(response, "get_data") else response
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def parts(message):
+    """(plain text, html, {filename: bytes}) of a received email."""
+    plain = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    attachments = {a.get_filename(): a.get_payload(decode=True) for a in message.iter_attachments()}
+    return plain, html, attachments
+
+
+def manage_link(plain_text):
+    match = re.search(r"https?://\S+/manage/\S+", plain_text)
+    assert match, "no manage link in the email"
+    return match.group(0)
