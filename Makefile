@@ -37,7 +37,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 translations: install
-	@$(BIN)/pybabel compile -d translations 2>&1 | grep -v "^compiling" || true
+	@$(BIN)/pybabel compile -d translations
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \

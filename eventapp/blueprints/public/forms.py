@@ -1,6 +1,7 @@
 """Sign-up and manage forms. The sign-up form gets one radio group per parallel block."""
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from ...forms import BaseForm, no_control_characters, single_line, strip
@@ -73,11 +74,15 @@ def _add_block_fields(form_class, blocks, labels):
         field = RadioField(
             block.title,
             coerce=_to_int,
-            choices=[(s.id, labels(s)) for s in block.sessions],
+            choices=session_choices(block, labels),
             validators=[InputRequired(_l("Choose one dialogue session."))],
             validate_choice=True,
         )
         setattr(form_class, f"block_{block.id}", field)
+
+
+def session_choices(block, labels):
+    return [SelectChoice(s.id, labels(s)) for s in block.sessions]
 
 
 def _to_int(value):

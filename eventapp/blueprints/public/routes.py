@@ -15,6 +15,7 @@ from .forms import (
     ResendLinkForm,
     block_field_name,
     choices_form_for,
+    session_choices,
     signup_form_for,
 )
 
@@ -136,7 +137,7 @@ def _block_of(event, session_id):
 
 def _relabel(form, event, label):
     for block in event.blocks:
-        form[block_field_name(block)].choices = [(s.id, label(s)) for s in block.sessions]
+        form[block_field_name(block)].choices = session_choices(block, label)
 
 
 @bp.get("/events/<slug>/thanks")
