@@ -65,3 +65,25 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Benchmarks: on demand, never part of `make test`. SQLite, then PostgreSQL when it answers.
+# Figures are ratios to a hello-world route on the same gunicorn (see README, Benchmarks).
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export BENCH_DATABASE_URL
+.PHONY: bench bench-sqlite bench-postgres
+
+bench: install translations
+	@status=0; \
+	$(BIN)/python bench/run.py --database sqlite $(BENCH_ARGS) || status=$$?; \
+	if $(BIN)/python bench/run.py --probe-postgres; then \
+		$(BIN)/python bench/run.py --database postgresql $(BENCH_ARGS) || status=$$?; \
+	else \
+		echo "bench: no PostgreSQL answers at $(BENCH_DATABASE_URL); skipped"; \
+	fi; \
+	exit $$status
+
+bench-sqlite: install translations
+	$(BIN)/python bench/run.py --database sqlite $(BENCH_ARGS)
+
+bench-postgres: install translations
+	$(BIN)/python bench/run.py --database postgresql $(BENCH_ARGS)

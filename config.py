@@ -63,6 +63,33 @@ class Config:
 
     DEMO_DATA_ALLOWED = True
 
+    # Rate limits (Flask-Limiter). In memory by default; set REDIS_URL so that several
+    # app processes share the counters.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_PER_ADDRESS = os.environ.get("RATELIMIT_PER_ADDRESS", "600 per minute")
+    RATELIMIT_PER_EMAIL = os.environ.get("RATELIMIT_PER_EMAIL", "10 per 15 minutes")
+    RATELIMIT_SIGNUP_PER_EMAIL = os.environ.get("RATELIMIT_SIGNUP_PER_EMAIL", "20 per hour")
+
+    INVITE_TOKEN_HOURS = _int("INVITE_TOKEN_HOURS", 72)
+    RESET_TOKEN_HOURS = _int("RESET_TOKEN_HOURS", 2)
+    PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
+
+    # Production shape. Nothing outlives a request in process memory, so several app
+    # processes (on several machines) behave as one over one database; Redis holds the
+    # rate-limit counters they share.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()  # text | json
+    # bench/run.py only: a hello-world route to compare with, and per-address limits out of
+    # reach (all load comes from one address); the limiter still counts every request.
+    BENCH_HELLO = _bool("BENCH_HELLO")
+    if _bool("BENCH_RAISE_LIMITS"):
+        RATELIMIT_PER_ADDRESS = RATELIMIT_PER_EMAIL = RATELIMIT_SIGNUP_PER_EMAIL = (
+            "1000000 per second"
+        )
+
 
 class DevelopmentConfig(Config):
     pass
@@ -70,6 +97,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    RATELIMIT_STORAGE_URI = "memory://"
     SECRET_KEY = "test-secret-key-not-for-production"
     BASE_URL = "http://eventapp.test"
     MAIL_SERVER = None

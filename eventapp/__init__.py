@@ -9,7 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
-from .extensions import babel, csrf, db, migrate
+from . import logging_setup, static_files
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # `mail` is also the name of our subpackage
 
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
@@ -30,6 +31,8 @@ def create_app(config=None, overrides=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret_key()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    logging_setup.configure_logging(app)
+    static_files.init_app(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -67,6 +70,9 @@ def register_extensions(app):
     # with everything typed); CSRFProtect only provides csrf_token() for templates here.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    limiter.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         with app.app_context():
@@ -74,9 +80,17 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from .blueprints.health.routes import bp as health_bp
+    from .blueprints.auth.routes import bp as auth_bp
+    from .blueprints.lead.routes import bp as lead_bp
+    from .blueprints.organiser.routes import bp as organiser_bp
     from .blueprints.public.routes import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(organiser_bp)
+    app.register_blueprint(lead_bp)
+    app.register_blueprint(health_bp)
 
 
 def register_errorhandlers(app):

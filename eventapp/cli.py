@@ -18,6 +18,51 @@ def register(app):
         event, created = load_demo()
         click.echo(("Created" if created else "Already there:") + f" {event.title} ({event.slug})")
 
+    @app.cli.command("create-user")
+    @click.option("--email", prompt=True, help="Sign-in address.")
+    @click.option("--name", prompt=True, help="Full name.")
+    @click.option("--organiser/--no-organiser", default=True, help="Organiser role (default on).")
+    @click.option("--lead/--no-lead", default=False, help="Session lead role.")
+    def create_user_command(email, name, organiser, lead):
+        """Create an account. The password is read from a prompt (or stdin), never an argument."""
+        from .domain.accounts import PasswordTooWeak
+        from .services import accounts
+        from .timeutil import utcnow
+
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            user = accounts.create_user(email, name, password, organiser=organiser, lead=lead,
+                                        now=utcnow())
+        except PasswordTooWeak:
+            minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+            raise click.ClickException(
+                f"Password too weak: use at least {minimum} characters, not like the address."
+            ) from None
+        except accounts.EmailTaken:
+            raise click.ClickException("That address already has an account.") from None
+        click.echo(f"Created {user.email} ({', '.join(sorted(user.roles)) or 'no role'}).")
+
+    @app.cli.command("demo-logins")
+    def demo_logins_command():
+        """Print a one-time sign-in link for each demo account (development only)."""
+        from sqlalchemy import select
+
+        from .models import User
+        from .services import accounts
+        from .timeutil import utcnow
+
+        if not current_app.config["DEMO_DATA_ALLOWED"]:
+            raise click.ClickException("Demo sign-in links exist only in development.")
+        users = db.session.scalars(select(User).where(User.is_demo).order_by(User.id)).all()
+        if not users:
+            raise click.ClickException("No demo accounts: run `flask load-demo` first.")
+        base = current_app.config["BASE_URL"]
+        for user in users:
+            token = accounts.issue_login_token(user.id, utcnow())
+            role = "organiser" if user.is_organiser else "lead"
+            click.echo(f"{user.name} ({role}): {base}/login/token/{token}")
+        click.echo("Each link works once, for one hour.")
+
     @app.cli.command("deliver-mail")
     @click.option("--batches", default=100, help="Stop after this many batches.")
     def deliver_mail_command(batches):

@@ -141,7 +141,28 @@ def load_demo(now=None, participants=34):
     db.session.commit()
 
     _add_participants(event, block, now, participants)
+    _add_demo_accounts(event)
     return event, True
+
+
+def _add_demo_accounts(event):
+    """Development only: an account for each lead and a demo organiser, no password and no
+    mail; `flask demo-logins` prints one-time sign-in links for them."""
+    from .models import User
+    from .domain.signup import email_key
+
+    organiser = User(email="organisator@example.org", email_key="organisator@example.org",
+                     name="Demo Organisatör", is_organiser=True, is_demo=True)
+    db.session.add(organiser)
+    for lead in db.session.scalars(select(Lead).order_by(Lead.id)):
+        if lead.user_id is None and lead.email:
+            user = db.session.scalar(select(User).where(User.email_key == email_key(lead.email)))
+            if user is None:
+                user = User(email=lead.email, email_key=email_key(lead.email), name=lead.name,
+                            is_lead=True, is_demo=True)
+                db.session.add(user)
+            lead.user = user
+    db.session.commit()
 
 
 def _add_participants(event, block, now, count):

@@ -1,5 +1,8 @@
 """Extension objects only; create_app() binds them with init_app."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +29,8 @@ migrate = Migrate()
 mail = Mail()
 babel = Babel()
 csrf = CSRFProtect()
+
+login_manager = LoginManager()
+# Per-address limits stay high by default (a whole municipality signs up from behind one
+# address); the tight limits are keyed on the email address or account instead.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

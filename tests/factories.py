@@ -74,3 +74,24 @@ def sign_up(event, n=1, session_index=0, locale="sv", now=None, **overrides):
     """Register person n into the session at `session_index` of every block."""
     choices = {block.id: block.sessions[session_index].id for block in event.blocks}
     return booking.register(event.id, details(n, **overrides), choices, locale, now or utcnow())
+
+
+PASSWORD = "korrekt-hast-batteri-zon"
+
+
+def make_user(email="organisator@example.org", name="Olga Organisatör", organiser=True,
+              lead=False, password=PASSWORD):
+    from eventapp.services import accounts
+
+    return accounts.create_user(email, name, password, organiser=organiser, lead=lead,
+                                now=utcnow())
+
+
+def make_lead_user(session, email, name="Lena Ledare"):
+    """A lead account attached to a session, as an organiser's invitation would leave it."""
+    user = make_user(email=email, name=name, organiser=False, lead=True)
+    lead = Lead(name=name, email=email, user_id=user.id)
+    db.session.add(lead)
+    db.session.get(DialogueSession, session.id).leads.append(lead)
+    db.session.commit()
+    return user

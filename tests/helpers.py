@@ -31,3 +31,18 @@ def manage_link(plain_text):
     match = re.search(r"https?://\S+/manage/\S+", plain_text)
     assert match, "no manage link in the email"
     return match.group(0)
+
+
+def login(client, email, password=None):
+    from tests.factories import PASSWORD
+
+    response = client.post("/login", data={
+        "csrf_token": csrf_token(client, "/login"), "email": email,
+        "password": password or PASSWORD})
+    assert response.status_code == 302, text_of(response)
+    return response
+
+
+def post_form(client, url, data, page=None):
+    """POST to url with the CSRF token from `page` (default: the same url)."""
+    return client.post(url, data={"csrf_token": csrf_token(client, page or url), **data})

@@ -26,12 +26,14 @@ def test_every_message_has_a_swedish_translation(tmp_path):
         cwd=ROOT, check=True, capture_output=True,
     )
     with pot.open("rb") as f:
-        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+        wanted = {(m.id if isinstance(m.id, str) else m.id[0], m.context)
+                  for m in read_po(f) if m.id}
     with (ROOT / "translations/sv/LC_MESSAGES/messages.po").open("rb") as f:
         catalog = read_po(f)
     missing = sorted(
-        i for i in wanted
-        if not (m := catalog.get(i)) or not (m.string if isinstance(m.string, str) else all(m.string))
+        (i, ctx) for i, ctx in wanted
+        if not (m := catalog.get(i, context=ctx))
+        or not (m.string if isinstance(m.string, str) else all(m.string))
     )
     fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
     assert missing == [], f"untranslated in sv (run `make extract-messages`): {missing}"

@@ -52,3 +52,19 @@ def validate_choices(
     if extra:
         raise InvalidChoice(sorted(extra)[0])
     return clean
+
+
+def ensure_event_has_room(capacity: int | None, registered: int) -> None:
+    """The optional overall cap on the day, on top of each session's capacity."""
+    from .errors import EventFull
+
+    if capacity is not None and registered >= capacity:
+        raise EventFull()
+
+
+def ensure_capacity_allowed(new_capacity: int, confirmed: int) -> None:
+    """Lowering a capacity may not take seats away from people who have them."""
+    from .errors import CapacityBelowConfirmed
+
+    if new_capacity < confirmed:
+        raise CapacityBelowConfirmed(confirmed)

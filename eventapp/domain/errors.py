@@ -45,3 +45,45 @@ class InvalidChoice(DomainError):
 
 class RegistrationCancelled(DomainError):
     code = "registration_cancelled"
+
+
+class EventFull(DomainError):
+    """The event's overall capacity is reached."""
+
+    code = "event_full"
+
+
+class CapacityBelowConfirmed(DomainError):
+    """A session's capacity cannot go below the number of people who already have a seat."""
+
+    code = "capacity_below_confirmed"
+
+    def __init__(self, confirmed=0):
+        super().__init__(confirmed)
+        self.confirmed = confirmed
+
+
+class NotADraft(DomainError):
+    code = "not_a_draft"
+
+
+class InvalidTransition(DomainError):
+    """E.g. publishing a cancelled event."""
+
+    code = "invalid_transition"
+
+
+class HasRegistrations(DomainError):
+    """A session or block with registrations cannot be deleted; cancel or move people first."""
+
+    code = "has_registrations"
+
+
+class NoSeatFree(DomainError):
+    code = "no_seat_free"
+
+
+class NobodyWaiting(DomainError):
+    """Putting someone back on the waiting list only makes sense if the seat goes to another."""
+
+    code = "nobody_waiting"

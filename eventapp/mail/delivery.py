@@ -139,16 +139,21 @@ def deliver_due(now=None, owner=None, limit=None):
     ).all()
     prepared = []
     for row in rows:
+        message_id, attempts = row.id, row.attempts
         try:
-            prepared.append((row.id, row.attempts, build_message(row, now)))
+            message = build_message(row, now)
+            # Rendering may issue a single-use token (invitations, resets): keep it.
+            db.session.commit()
+            prepared.append((message_id, attempts, message))
         except Skip as reason:
-            _finish(row.id, owner, status=OutboxMessage.SKIPPED, last_error=str(reason))
+            db.session.rollback()
+            _finish(message_id, owner, status=OutboxMessage.SKIPPED, last_error=str(reason))
             counts["skipped"] += 1
         except Exception as exc:  # a template bug must not stop the rest of the batch
-            log.exception("mail render failed id=%s", row.id)
-            _finish(row.id, owner, status=OutboxMessage.FAILED, last_error=f"render: {exc}")
+            log.exception("mail render failed id=%s", message_id)
+            db.session.rollback()
+            _finish(message_id, owner, status=OutboxMessage.FAILED, last_error=f"render: {exc}")
             counts["failed"] += 1
-    db.session.rollback()
 
     if not cfg.get("MAIL_SERVER"):
         for message_id, _attempts, message in prepared:

@@ -14,10 +14,19 @@ SUBJECTS = {
     "promoted": lambda ctx: gettext("You have a place: %(event)s", event=ctx["event"].title),
     "cancelled": lambda ctx: gettext("Cancelled: %(event)s", event=ctx["event"].title),
     "manage_link": lambda ctx: gettext("Your registration link: %(event)s", event=ctx["event"].title),
+    "event_cancelled": lambda ctx: gettext("The event is cancelled: %(event)s",
+                                           event=ctx["event"].title),
+    "session_message": lambda ctx: ctx["payload"].get("subject", ""),
 }
-WITH_CALENDAR = {"confirmation", "changed", "promoted", "cancelled"}
+STAFF_SUBJECTS = {
+    "account_invite": lambda: gettext("Your account for Digitala Västerbotten events"),
+    "password_reset": lambda: gettext("Choose a new password"),
+}
+WITH_CALENDAR = {"confirmation", "changed", "promoted", "cancelled", "event_cancelled"}
+CANCELLING = {"cancelled", "event_cancelled"}
 # Messages that describe a live registration are pointless once it is cancelled.
-NEEDS_ACTIVE = {"confirmation", "changed", "promoted", "manage_link"}
+NEEDS_ACTIVE = {"confirmation", "changed", "promoted", "manage_link", "event_cancelled",
+                "session_message"}
 
 
 class Skip(Exception):
@@ -43,6 +52,8 @@ def choice_rows(registration):
 
 def build_message(row, now):
     """A flask_mail.Message for an outbox row, rendered in the recipient's language."""
+    if row.user_id is not None:
+        return build_staff_message(row, now)
     registration = row.registration
     if registration is None:
         raise Skip("no registration")
@@ -78,7 +89,7 @@ def build_message(row, now):
         message.extra_headers = {"Auto-Submitted": "auto-generated"}
         if row.kind in WITH_CALENDAR:
             description = render_template("email/calendar_description.txt", **context)
-            cancelled = row.kind == "cancelled"
+            cancelled = row.kind in CANCELLING
             ics = registration_calendar(
                 registration,
                 event,
@@ -94,4 +105,42 @@ def build_message(row, now):
                 f"text/calendar; charset=utf-8; method={method}",
                 ics,
             )
+    return message
+
+
+def build_staff_message(row, now):
+    """Invitation and password-reset mail. The single-use token is made here, at delivery,
+    so that no live token is ever stored (only its hash, in account_token)."""
+    from ..models import AccountToken
+    from ..services.accounts import issue_token
+    from ..services.unit_of_work import begin_write
+
+    begin_write()  # we are about to write the token; take the write lock first (SQLite)
+    user = row.user
+    if user is None or not user.active:
+        raise Skip("no active account")
+    cfg = current_app.config
+    if row.kind == "account_invite":
+        if user.password_hash:
+            raise Skip("password already chosen")
+        purpose, hours = AccountToken.INVITE, cfg["INVITE_TOKEN_HOURS"]
+    else:
+        purpose, hours = AccountToken.RESET, cfg["RESET_TOKEN_HOURS"]
+    raw = issue_token(user, purpose, now, hours)
+    with current_app.test_request_context("/", base_url=cfg["BASE_URL"]), force_locale(row.locale):
+        context = {
+            "kind": row.kind,
+            "user": user,
+            "payload": row.payload or {},
+            "hours": hours,
+            "link": url_for("auth.set_password", token=raw, _external=True),
+            "login_url": url_for("auth.login", _external=True),
+        }
+        message = Message(
+            subject=STAFF_SUBJECTS[row.kind](),
+            recipients=[row.to_address],
+            body=render_template(f"email/{row.kind}.txt", **context),
+            html=render_template(f"email/{row.kind}.html", **context),
+        )
+        message.extra_headers = {"Auto-Submitted": "auto-generated"}
     return message

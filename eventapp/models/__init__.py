@@ -1,9 +1,14 @@
 """SQLAlchemy models, one module per aggregate."""
+from .activity import ActivityEntry
 from .event import DialogueSession, Event, Lead, ParallelBlock, ProgrammeItem, session_leads
 from .outbox import OutboxMessage
 from .registration import Registration, SessionChoice
+from .user import AccountToken, User
 
 __all__ = [
+    "AccountToken",
+    "ActivityEntry",
+    "User",
     "DialogueSession",
     "Event",
     "Lead",

@@ -1,7 +1,7 @@
 """An event, its programme (plenary items and parallel blocks) and dialogue sessions."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -38,6 +38,15 @@ class Event(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(50), default="")
     privacy_text: Mapped[str] = mapped_column(Text, default="")
     privacy_version: Mapped[int] = mapped_column(default=1)
+    # Which optional sign-up questions are asked: {field: "off" | "optional" | "required"}.
+    field_settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Overall limit on registrations for the day (None: only the sessions' capacities).
+    capacity: Mapped[int | None]
+    # Personal data is anonymised this many days after the event ends; dietary and
+    # accessibility answers (health-related) sooner.
+    retention_days: Mapped[int] = mapped_column(default=90)
+    sensitive_retention_days: Mapped[int] = mapped_column(default=7)
+    anonymised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -102,10 +111,15 @@ class Lead(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    # The account the lead signs in with, once invited.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
 
     sessions: Mapped[list["DialogueSession"]] = relationship(
         secondary=session_leads, back_populates="leads"
     )
+    user = relationship("User", back_populates="leads")
 
 
 class DialogueSession(db.Model):

@@ -21,6 +21,10 @@ class OutboxMessage(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="CASCADE"), index=True
     )
+    # Messages to staff (invitations, password resets) belong to an account instead.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     to_address: Mapped[str] = mapped_column(String(254))
     locale: Mapped[str] = mapped_column(String(10), default="sv")
     # Facts the message needs that may change later (calendar sequence, sessions involved).
@@ -38,3 +42,4 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
 
     registration = relationship("Registration")
+    user = relationship("User")

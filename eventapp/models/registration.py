@@ -40,6 +40,8 @@ class Registration(db.Model):
     consent_version: Mapped[int] = mapped_column(default=1)
     consented_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default=ACTIVE)
+    # "web" (the person), "organiser" (registered by hand), "walk_in" (added at the door).
+    source: Mapped[str] = mapped_column(String(20), default="web")
     # Bumped to revoke every manage link handed out so far.
     link_version: Mapped[int] = mapped_column(default=1)
     # iCalendar SEQUENCE: rises with every calendar update sent for this registration.
@@ -82,6 +84,8 @@ class SessionChoice(db.Model):
     state: Mapped[str] = mapped_column(String(20))
     # Waiting-list number within the session; lower goes first.
     queue_no: Mapped[int | None]
+    # Attendance on the day, ticked by the session lead.
+    checked_in_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

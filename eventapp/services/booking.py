@@ -3,14 +3,16 @@
 Each public function is one transaction: it takes the locks it needs, asks the domain rules,
 writes the registration, its session choices and outbox rows, and commits.
 """
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..domain import capacity, signup
+from ..domain import capacity, errors, signup
 from ..domain.errors import AlreadyRegistered, RegistrationCancelled
 from ..extensions import db
 from ..models import DialogueSession, Event, Registration, SessionChoice
+from .activity import log_activity
 from .outbox import enqueue
 from .unit_of_work import lock_rows, write_transaction
 
@@ -74,35 +76,42 @@ def _promote_from_waiting_list(session, now):
     ).all()
     promoted = capacity.promotions(seat_state(session), waiting)
     for choice in promoted:
-        choice.state, choice.queue_no, choice.updated_at = SessionChoice.CONFIRMED, None, now
-        registration = choice.registration
-        registration.ics_sequence += 1
-        enqueue(
-            "promoted",
-            registration,
-            now,
-            session_id=session.id,
-            sequence=registration.ics_sequence,
-        )
+        _seat(choice, now)
     return promoted
 
 
 @write_transaction(on_integrity_error=AlreadyRegistered)
-def register(event_id, details: Details, choices, locale, now, notify=True):
-    """Sign a person up for an event with one session per parallel block."""
+def register(event_id, details: Details, choices, locale, now, notify=True, source="web",
+             actor=None):
+    """Sign a person up for an event with one session per parallel block.
+
+    Organisers registering someone by hand (`source="organiser"`) are not held to the
+    sign-up window, but every capacity rule still applies.
+    """
     event = db.session.get(Event, event_id)
     if event is None:
         raise LookupError(event_id)
-    signup.ensure_signup_open(signup.EventWindow.of(event), now)
-    clean = capacity.validate_choices(block_map(event), choices)
-    key = signup.email_key(details.email)
+    if source == "web":
+        signup.ensure_signup_open(signup.EventWindow.of(event), now)
+    elif event.status == Event.CANCELLED:
+        raise errors.SignupClosed()
+    blocks = block_map(event)
+    if source == "walk_in":
+        # Someone at the door joins one session only, and only if there is a seat.
+        blocks = {b: ids for b, ids in blocks.items() if b in choices}
+    clean = capacity.validate_choices(blocks, choices)
+    key = signup.email_key(details.email) if details.email else f"walk-in:{uuid.uuid4()}"
     if _active_registration(event.id, key) is not None:
         raise AlreadyRegistered()
+    if event.capacity is not None:
+        lock_rows(Event, [event.id])
+        capacity.ensure_event_has_room(event.capacity, _active_count(event.id))
     # Locks first, then inserts: the order in which sign-ups get their seats is lock order.
     sessions = lock_rows(DialogueSession, clean.values())
     registration = Registration(
         event=event,
         email_key=key,
+        source=source,
         locale=locale,
         consent_version=event.privacy_version,
         consented_at=now,
@@ -112,9 +121,15 @@ def register(event_id, details: Details, choices, locale, now, notify=True):
     )
     db.session.add(registration)
     for session_id in sorted(clean.values()):
+        if source == "walk_in" and seat_state(sessions[session_id]).seats_left <= 0:
+            raise errors.SessionFull(session_id)
         _take_place(registration, sessions[session_id], now)
     if notify:
         enqueue("confirmation", registration, now, sequence=registration.ics_sequence)
+    if actor is not None:
+        db.session.flush()
+        log_activity(event.id, actor, "registration.created", registration.name, now,
+                     registration_id=registration.id)
     # Two sign-ups with the same address may race past the check above; the partial unique
     # index lets only one commit, and the decorator turns the other into AlreadyRegistered.
     db.session.flush()
@@ -122,11 +137,15 @@ def register(event_id, details: Details, choices, locale, now, notify=True):
 
 
 @write_transaction()
-def change_sessions(registration_id, choices, now):
-    """Move a registration to other sessions; freed seats go to those waiting."""
+def change_sessions(registration_id, choices, now, actor=None):
+    """Move a registration to other sessions; freed seats go to those waiting.
+
+    An organiser (`actor`) may move people after sign-up has closed; capacity still holds.
+    """
     registration = _load_active(registration_id)
     event = registration.event
-    signup.ensure_changes_allowed(signup.EventWindow.of(event), now)
+    if actor is None:
+        signup.ensure_changes_allowed(signup.EventWindow.of(event), now)
     clean = capacity.validate_choices(block_map(event), choices)
     moves = {
         block_id: session_id
@@ -150,11 +169,14 @@ def change_sessions(registration_id, choices, now):
     registration.ics_sequence += 1
     registration.updated_at = now
     enqueue("changed", registration, now, sequence=registration.ics_sequence)
+    if actor is not None:
+        log_activity(event.id, actor, "registration.moved", registration.name, now,
+                     registration_id=registration.id, sessions=sorted(moves.values()))
     return registration, True
 
 
 @write_transaction(on_integrity_error=AlreadyRegistered)
-def update_details(registration_id, details: Details, now):
+def update_details(registration_id, details: Details, now, actor=None):
     """Correct name, address and answers. The address must stay unique within the event."""
     registration = _load_active(registration_id)
     key = signup.email_key(details.email)
@@ -164,15 +186,19 @@ def update_details(registration_id, details: Details, now):
         setattr(registration, field, value)
     registration.email_key = key
     registration.updated_at = now
+    if actor is not None:
+        log_activity(registration.event_id, actor, "registration.edited", registration.name, now,
+                     registration_id=registration.id)
     db.session.flush()
     return registration
 
 
 @write_transaction()
-def cancel(registration_id, now, notify=True):
+def cancel(registration_id, now, notify=True, actor=None):
     """Cancel a registration: its seats are freed and the waiting lists move up."""
     registration = _load_active(registration_id)
-    signup.ensure_cancel_allowed(signup.EventWindow.of(registration.event), now)
+    if actor is None:
+        signup.ensure_cancel_allowed(signup.EventWindow.of(registration.event), now)
     held = [c for c in registration.choices if c.state != SessionChoice.CANCELLED]
     sessions = lock_rows(DialogueSession, {c.session_id for c in held})
     for choice in held:
@@ -185,7 +211,54 @@ def cancel(registration_id, now, notify=True):
         _promote_from_waiting_list(session, now)
     if notify:
         enqueue("cancelled", registration, now, sequence=registration.ics_sequence)
+    if actor is not None:
+        log_activity(registration.event_id, actor, "registration.cancelled", registration.name,
+                     now, registration_id=registration.id)
     return registration
+
+
+@write_transaction()
+def promote(choice_id, now, actor):
+    """An organiser gives a waiting person a seat that is free (never beyond capacity)."""
+    choice = db.session.get(SessionChoice, choice_id)
+    if choice is None or choice.state != SessionChoice.WAITING:
+        raise LookupError(choice_id)
+    session = lock_rows(DialogueSession, [choice.session_id])[choice.session_id]
+    if seat_state(session).seats_left <= 0:
+        raise errors.NoSeatFree()
+    _seat(choice, now)
+    log_activity(choice.registration.event_id, actor, "registration.promoted",
+                 choice.registration.name, now, registration_id=choice.registration_id)
+    return choice
+
+
+@write_transaction()
+def put_back_on_waiting_list(choice_id, now, actor):
+    """An organiser moves a confirmed person to the end of the waiting list; the seat goes on."""
+    choice = db.session.get(SessionChoice, choice_id)
+    if choice is None or choice.state != SessionChoice.CONFIRMED:
+        raise LookupError(choice_id)
+    session = lock_rows(DialogueSession, [choice.session_id])[choice.session_id]
+    if _waiting_count(session.id) == 0:
+        raise errors.NobodyWaiting()
+    session.waiting_seq += 1
+    choice.state, choice.queue_no, choice.updated_at = SessionChoice.WAITING, session.waiting_seq, now
+    registration = choice.registration
+    registration.ics_sequence += 1
+    enqueue("changed", registration, now, sequence=registration.ics_sequence)
+    log_activity(registration.event_id, actor, "registration.waitlisted", registration.name, now,
+                 registration_id=registration.id)
+    # The freed seat goes to whoever is first in line (which is not this person: they went last).
+    _promote_from_waiting_list(session, now)
+    return choice
+
+
+def _seat(choice, now):
+    choice.state, choice.queue_no, choice.updated_at = SessionChoice.CONFIRMED, None, now
+    registration = choice.registration
+    registration.ics_sequence += 1
+    enqueue("promoted", registration, now, session_id=choice.session_id,
+            sequence=registration.ics_sequence)
 
 
 @write_transaction()
@@ -218,6 +291,22 @@ def waiting_position(choice):
 def _detail_values(details: Details):
     values = {field: (getattr(details, field) or "").strip() for field in DETAIL_FIELDS}
     return values
+
+
+def _waiting_count(session_id):
+    return db.session.scalar(
+        select(func.count(SessionChoice.id)).where(
+            SessionChoice.session_id == session_id, SessionChoice.state == SessionChoice.WAITING
+        )
+    )
+
+
+def _active_count(event_id):
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == event_id, Registration.status == Registration.ACTIVE
+        )
+    )
 
 
 def _active_registration(event_id, key):

@@ -30,22 +30,38 @@ def public_event(slug):
     )
 
 
-def seat_counts(event):
-    """{session id: (confirmed, waiting)} for every session of the event, in one query."""
-    rows = db.session.execute(
-        select(
-            SessionChoice.session_id,
-            func.sum(case((SessionChoice.state == SessionChoice.CONFIRMED, 1), else_=0)),
-            func.sum(case((SessionChoice.state == SessionChoice.WAITING, 1), else_=0)),
-        )
-        .join(ParallelBlock, ParallelBlock.id == SessionChoice.block_id)
-        .where(ParallelBlock.event_id == event.id)
-        .group_by(SessionChoice.session_id)
-    ).all()
-    counts = {s.id: (0, 0) for block in event.blocks for s in block.sessions}
+def _count_query():
+    return select(
+        SessionChoice.session_id,
+        func.sum(case((SessionChoice.state == SessionChoice.CONFIRMED, 1), else_=0)),
+        func.sum(case((SessionChoice.state == SessionChoice.WAITING, 1), else_=0)),
+    ).group_by(SessionChoice.session_id)
+
+
+def _fill(counts, rows):
     for session_id, confirmed, waiting in rows:
         counts[session_id] = (int(confirmed or 0), int(waiting or 0))
     return counts
+
+
+def seat_counts(event):
+    """{session id: (confirmed, waiting)} for every session of the event, in one query."""
+    rows = db.session.execute(
+        _count_query()
+        .join(ParallelBlock, ParallelBlock.id == SessionChoice.block_id)
+        .where(ParallelBlock.event_id == event.id)
+    ).all()
+    return _fill({s.id: (0, 0) for block in event.blocks for s in block.sessions}, rows)
+
+
+def seat_counts_for_sessions(session_ids):
+    """{session id: (confirmed, waiting)} for the given sessions, in one query."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        _count_query().where(SessionChoice.session_id.in_(session_ids))
+    ).all()
+    return _fill({sid: (0, 0) for sid in session_ids}, rows)
 
 
 def registration_with_choices(registration_id):

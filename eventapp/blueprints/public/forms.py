@@ -69,6 +69,45 @@ class DetailsForm(BaseForm):
     )
 
 
+REQUIRED_MESSAGES = {
+    "organisation": _l("Enter your organisation."),
+    "job_title": _l("Enter your job title."),
+    "dietary_needs": _l("Tell us about dietary needs, or write \"none\"."),
+    "accessibility_needs": _l("Tell us about accessibility needs, or write \"none\"."),
+    "discussion_topic": _l("Tell the session lead what you would like to discuss."),
+}
+
+
+def apply_field_settings(form, settings):
+    """Ask only what the organiser chose, and require what they made required."""
+    for name, message in REQUIRED_MESSAGES.items():
+        setting = settings.get(name, "required" if name == "organisation" else "optional")
+        if name not in form:
+            continue
+        if setting == "off":
+            del form[name]
+            continue
+        field = form[name]
+        rest = [v for v in field.validators if not isinstance(v, (DataRequired, Optional))]
+        first = DataRequired(message) if setting == "required" else Optional()
+        field.validators = [first, *rest]
+        field.flags.required = setting == "required"
+    return form
+
+
+def details_from_form(form, current=None):
+    """The participant's details; questions not asked keep what is stored (or stay empty)."""
+    from ...services.booking import Details
+
+    values = {}
+    for name in DetailsForm.DETAIL_FIELDS:
+        if name in form:
+            values[name] = form[name].data or ""
+        else:
+            values[name] = getattr(current, name, "") if current is not None else ""
+    return Details(**values)
+
+
 def _add_block_fields(form_class, blocks, labels):
     for block in blocks:
         field = RadioField(
@@ -110,7 +149,7 @@ def signup_form_for(event, labels, **kwargs):
     _add_block_fields(SignupForm, event.blocks, labels)
     form = SignupForm(**kwargs)
     _fix_choice_messages(form, event)
-    return form
+    return apply_field_settings(form, event.field_settings or {})
 
 
 def choices_form_for(event, labels, **kwargs):

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 
+from ...access import access
 from ...domain import errors, signup
 from ...services import booking, queries
 from ...timeutil import utcnow
@@ -13,6 +14,8 @@ from .forms import (
     CancelForm,
     DetailsForm,
     ResendLinkForm,
+    apply_field_settings,
+    details_from_form,
     block_field_name,
     choices_form_for,
     session_choices,
@@ -67,11 +70,13 @@ def _event_or_404(slug):
 
 
 @bp.get("/")
+@access("public")
 def index():
     return render_template("public/index.html", events=queries.published_upcoming(utcnow()))
 
 
 @bp.get("/events/<slug>")
+@access("public")
 def event(slug):
     event = _event_or_404(slug)
     _label, counts = seat_labeller(event)
@@ -80,6 +85,7 @@ def event(slug):
 
 
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
+@access("public")
 def signup_form(slug):
     event = _event_or_404(slug)
     now = utcnow()
@@ -88,7 +94,7 @@ def signup_form(slug):
     form = signup_form_for(event, label)
     summary_error = None
     if state == signup.OPEN and form.validate_on_submit():
-        details = booking.Details(**{f: form[f].data for f in DetailsForm.DETAIL_FIELDS})
+        details = details_from_form(form)
         choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
         try:
             registration = booking.register(event.id, details, choices, str(get_locale()), now)
@@ -141,6 +147,7 @@ def _relabel(form, event, label):
 
 
 @bp.get("/events/<slug>/thanks")
+@access("public")
 def thanks(slug):
     event = _event_or_404(slug)
     registration_id = session.get("registration_id")
@@ -155,6 +162,7 @@ def thanks(slug):
 
 
 @bp.route("/events/<slug>/link", methods=["GET", "POST"])
+@access("public")
 def resend_link(slug):
     event = _event_or_404(slug)
     form = ResendLinkForm()
@@ -181,6 +189,7 @@ def _registration_from_token(token):
 
 
 @bp.get("/manage/<token>")
+@access("manage_token")
 def manage(token):
     registration = _registration_from_token(token)
     return _render_manage(token, registration)
@@ -191,7 +200,8 @@ def _render_manage(token, registration, details_form=None, choices_form=None, st
     event = registration.event
     label, counts = seat_labeller(event)
     if details_form is None:
-        details_form = DetailsForm(obj=registration, formdata=None)
+        details_form = apply_field_settings(DetailsForm(obj=registration, formdata=None),
+                                            event.field_settings or {})
     if choices_form is None:
         current = {
             block_field_name(c.block): c.session_id for c in registration.choices
@@ -229,12 +239,13 @@ def _allowed(rule, window, now):
 
 
 @bp.post("/manage/<token>/details")
+@access("manage_token")
 def manage_details(token):
     registration = _registration_from_token(token)
-    form = DetailsForm()
+    form = apply_field_settings(DetailsForm(), registration.event.field_settings or {})
     if not form.validate_on_submit():
         return _render_manage(token, registration, details_form=form, status=400)
-    details = booking.Details(**{f: form[f].data for f in DetailsForm.DETAIL_FIELDS})
+    details = details_from_form(form, registration)
     try:
         booking.update_details(registration.id, details, utcnow())
     except errors.AlreadyRegistered as exc:
@@ -248,6 +259,7 @@ def manage_details(token):
 
 
 @bp.post("/manage/<token>/sessions")
+@access("manage_token")
 def manage_sessions(token):
     registration = _registration_from_token(token)
     event = registration.event
@@ -279,6 +291,7 @@ def manage_sessions(token):
 
 
 @bp.route("/manage/<token>/cancel", methods=["GET", "POST"])
+@access("manage_token")
 def manage_cancel(token):
     registration = _registration_from_token(token)
     form = CancelForm()
@@ -304,6 +317,7 @@ def manage_cancel(token):
 
 
 @bp.get("/lang/<code>")
+@access("public")
 def set_language(code):
     if code in ("sv", "en"):
         session["lang"] = code
@@ -317,10 +331,12 @@ def set_language(code):
 
 
 @bp.get("/privacy")
+@access("public")
 def privacy():
     return render_template("public/privacy.html")
 
 
 @bp.get("/accessibility")
+@access("public")
 def accessibility():
     return render_template("public/accessibility.html")

@@ -1,0 +1,268 @@
+"""The session lead's pages: the sessions they lead, attendee lists, exports, check-in."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...access import access, ensure_can_lead
+from ...domain import errors
+from ...exports import to_csv, to_xlsx
+from ...extensions import db
+from ...models import DialogueSession, Event, Lead, ParallelBlock, SessionChoice, session_leads
+from ...services import attendance, events as event_service
+from ...services.events import field_setting
+from ...services.queries import seat_counts_for_sessions
+from ...timeutil import utcnow
+from .forms import CheckInForm, MessageForm, WalkInForm
+from .pdf import attendance_pdf
+
+bp = Blueprint("lead", __name__, url_prefix="/lead")
+
+SORTS = {"name": lambda r: (r.name.casefold(),),
+         "organisation": lambda r: ((r.organisation or "").casefold(), r.name.casefold()),
+         "registered": lambda r: (r.created_at,)}
+
+
+def sessions_led_by(user):
+    """Every session the user leads (all sessions for an organiser), soonest first."""
+    query = (
+        select(DialogueSession)
+        .join(ParallelBlock, ParallelBlock.id == DialogueSession.block_id)
+        .join(Event, Event.id == ParallelBlock.event_id)
+        .where(Event.status != Event.DRAFT)
+        .options(selectinload(DialogueSession.leads),
+                 selectinload(DialogueSession.block).selectinload(ParallelBlock.event))
+        .order_by(ParallelBlock.starts_at, DialogueSession.position, DialogueSession.id)
+    )
+    if not user.is_organiser:
+        query = query.join(session_leads, session_leads.c.session_id == DialogueSession.id).join(
+            Lead, Lead.id == session_leads.c.lead_id).where(Lead.user_id == user.id)
+    return db.session.scalars(query).unique().all()
+
+
+@bp.get("/")
+@access("lead")
+def my_sessions():
+    sessions = sessions_led_by(current_user)
+    return render_template("lead/my_sessions.html", sessions=sessions,
+                           counts=seat_counts_for_sessions([s.id for s in sessions]))
+
+
+def _session(session_id):
+    session = db.session.scalar(
+        select(DialogueSession).where(DialogueSession.id == session_id)
+        .options(selectinload(DialogueSession.leads),
+                 selectinload(DialogueSession.block).selectinload(ParallelBlock.event)))
+    ensure_can_lead(session)
+    return session
+
+
+def attendee_rows(session):
+    """(confirmed, waiting): choices of this session with their registrations, in 1 query."""
+    choices = db.session.scalars(
+        select(SessionChoice)
+        .where(SessionChoice.session_id == session.id,
+               SessionChoice.state.in_((SessionChoice.CONFIRMED, SessionChoice.WAITING)))
+        .options(selectinload(SessionChoice.registration))
+    ).all()
+    confirmed = [c for c in choices if c.state == SessionChoice.CONFIRMED]
+    waiting = sorted((c for c in choices if c.state == SessionChoice.WAITING),
+                     key=lambda c: (c.queue_no, c.id))
+    return confirmed, waiting
+
+
+def columns_for(event):
+    """The columns the list shows: only questions the event asks."""
+    columns = [("name", _l("Name")), ("organisation", _l("Organisation"))]
+    optional = [("job_title", _l("Job title")), ("email", _l("Email")),
+                ("discussion_topic", _l("What they want to discuss")),
+                ("dietary_needs", _l("Dietary needs or allergies")),
+                ("accessibility_needs", _l("Accessibility needs"))]
+    for key, label in optional:
+        if key == "email" or field_setting(event, key) != "off":
+            columns.append((key, label))
+    if field_setting(event, "organisation") == "off":
+        columns = [c for c in columns if c[0] != "organisation"]
+    return columns
+
+
+def _list_view(session):
+    """The attendee list as the page shows it, also what the exports hold."""
+    event = session.block.event
+    confirmed, waiting = attendee_rows(session)
+    organisation = request.args.get("organisation", "")[:200]
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in SORTS else "name"
+    organisations = sorted({(c.registration.organisation or "") for c in confirmed + waiting},
+                           key=str.casefold)
+    summary = {}
+    for c in confirmed:
+        summary[c.registration.organisation or "–"] = summary.get(c.registration.organisation or "–", 0) + 1
+    if organisation:
+        confirmed = [c for c in confirmed if c.registration.organisation == organisation]
+        waiting = [c for c in waiting if c.registration.organisation == organisation]
+    confirmed.sort(key=lambda c: SORTS[sort](c.registration))
+    return {
+        "event": event, "session": session, "confirmed": confirmed, "waiting": waiting,
+        "columns": columns_for(event), "organisations": organisations,
+        "organisation": organisation, "sort": sort,
+        "summary": sorted(summary.items(), key=lambda kv: (-kv[1], kv[0].casefold())),
+    }
+
+
+@bp.get("/sessions/<int:session_id>")
+@access("lead")
+def attendees(session_id):
+    session = _session(session_id)
+    view = _list_view(session)
+    event_service.log_access(view["event"].id, current_user, "attendees.viewed", session.title,
+                             utcnow(), session_id=session.id)
+    return render_template("lead/attendees.html", **view)
+
+
+@bp.get("/sessions/<int:session_id>/topics")
+@access("lead")
+def topics(session_id):
+    session = _session(session_id)
+    confirmed, waiting = attendee_rows(session)
+    grouped = {}
+    for c in confirmed + waiting:
+        topic = (c.registration.discussion_topic or "").strip()
+        if topic:
+            grouped.setdefault(c.registration.organisation or "–", []).append((c.registration, topic))
+    event_service.log_access(session.block.event_id, current_user, "topics.viewed", session.title,
+                             utcnow(), session_id=session.id)
+    return render_template("lead/topics.html", session=session, event=session.block.event,
+                           grouped=sorted(grouped.items(), key=lambda kv: kv[0].casefold()))
+
+
+def export_table(view):
+    header = [str(label) for _key, label in view["columns"]] + [_("Place")]
+    rows = []
+    for c in view["confirmed"]:
+        rows.append([getattr(c.registration, key) or "" for key, _label in view["columns"]] + [_("Seat")])
+    for position, c in enumerate(view["waiting"], start=1):
+        rows.append([getattr(c.registration, key) or "" for key, _label in view["columns"]]
+                    + [_("Waiting list %(pos)d", pos=position)])
+    return header, rows
+
+
+@bp.get("/sessions/<int:session_id>/export.<fmt>")
+@access("lead")
+def export(session_id, fmt):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    session = _session(session_id)
+    view = _list_view(session)
+    header, rows = export_table(view)
+    event_service.log_export(view["event"].id, current_user, fmt, len(rows), utcnow(),
+                             session_id=session.id)
+    name = f"deltagarlista-{session.id}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx(header, rows, title=_("Attendees"))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/sessions/<int:session_id>/sheet")
+@access("lead")
+def sheet(session_id):
+    session = _session(session_id)
+    confirmed, _waiting = attendee_rows(session)
+    confirmed.sort(key=lambda c: c.registration.name.casefold())
+    event_service.log_access(session.block.event_id, current_user, "sheet.viewed", session.title,
+                             utcnow(), session_id=session.id)
+    return render_template("lead/sheet.html", session=session, event=session.block.event,
+                           confirmed=confirmed)
+
+
+@bp.get("/sessions/<int:session_id>/sheet.pdf")
+@access("lead")
+def sheet_pdf(session_id):
+    session = _session(session_id)
+    confirmed, _waiting = attendee_rows(session)
+    confirmed.sort(key=lambda c: c.registration.name.casefold())
+    event_service.log_export(session.block.event_id, current_user, "pdf", len(confirmed), utcnow(),
+                             session_id=session.id)
+    body = attendance_pdf(session, [c.registration for c in confirmed])
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="narvarolista-{session.id}.pdf"',
+        "Cache-Control": "no-store"})
+
+
+@bp.get("/sessions/<int:session_id>/checkin")
+@access("lead")
+def checkin(session_id, walk_in=None, status=200):
+    session = _session(session_id)
+    confirmed, _waiting = attendee_rows(session)
+    confirmed.sort(key=lambda c: c.registration.name.casefold())
+    arrived = sum(1 for c in confirmed if c.checked_in_at)
+    return render_template("lead/checkin.html", session=session, event=session.block.event,
+                           confirmed=confirmed, arrived=arrived, form=CheckInForm(),
+                           walk_in=walk_in or WalkInForm(formdata=None),
+                           seats_left=max(session.capacity - len(confirmed), 0)), status
+
+
+@bp.post("/sessions/<int:session_id>/checkin/<int:choice_id>/<action>")
+@access("lead")
+def checkin_toggle(session_id, choice_id, action):
+    session = _session(session_id)
+    if action not in ("arrived", "undo"):
+        abort(404)
+    if CheckInForm().validate_on_submit():
+        try:
+            choice = attendance.set_checked_in(session.id, choice_id, action == "arrived",
+                                               current_user, utcnow())
+        except errors.DomainError:
+            flash(_("That person is not on this session's list."), "error")
+        else:
+            name = choice.registration.name
+            flash(_("%(name)s is marked as arrived.", name=name) if action == "arrived"
+                  else _("%(name)s is no longer marked as arrived.", name=name), "success")
+    return redirect(url_for(".checkin", session_id=session.id) + f"#choice-{choice_id}")
+
+
+@bp.post("/sessions/<int:session_id>/walk-in")
+@access("lead")
+def walk_in(session_id):
+    session = _session(session_id)
+    form = WalkInForm()
+    if form.validate_on_submit():
+        try:
+            attendance.add_walk_in(session, form.name.data, form.email.data,
+                                   form.organisation.data, current_user, utcnow(),
+                                   str(get_locale()))
+        except errors.SessionFull:
+            flash(_("The session is full: there is no seat for a walk-in."), "error")
+        except errors.AlreadyRegistered:
+            form.email.errors.append(_("This email address is already registered for the event."))
+            return checkin(session_id, walk_in=form, status=400)
+        except errors.DomainError:
+            flash(_("The event does not take registrations any more."), "error")
+        else:
+            flash(_("%(name)s is added and marked as arrived.", name=form.name.data), "success")
+        return redirect(url_for(".checkin", session_id=session.id))
+    return checkin(session_id, walk_in=form, status=400)
+
+
+@bp.route("/sessions/<int:session_id>/message", methods=["GET", "POST"])
+@access("lead")
+def message(session_id):
+    session = _session(session_id)
+    form = MessageForm()
+    preview = None
+    if form.validate_on_submit():
+        people = attendance.recipients(session.id, form.include_waiting.data)
+        if form.send.data:
+            sent = attendance.send_session_message(session.id, form.subject.data, form.body.data,
+                                                   form.include_waiting.data, current_user, utcnow())
+            flash(ngettext("The message is on its way to %(num)d person.",
+                           "The message is on its way to %(num)d people.", sent), "success")
+            return redirect(url_for(".attendees", session_id=session.id))
+        preview = {"count": len(people), "first": people[0] if people else None}
+    return render_template("lead/message.html", session=session, event=session.block.event,
+                           form=form, preview=preview), (400 if form.is_submitted() and not preview else 200)

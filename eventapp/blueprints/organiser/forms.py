@@ -1,0 +1,174 @@
+"""The organiser's forms. Times are typed in Europe/Stockholm and stored as UTC."""
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ...forms import BaseForm, no_control_characters, single_line, strip
+from ..public.forms import DetailsForm, _add_block_fields, _fix_choice_messages
+
+LINE = [no_control_characters, single_line]
+TEXT = [no_control_characters]
+FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _line(label, required=False, max_length=200):
+    first = DataRequired(_l("This field is required.")) if required else Optional()
+    return StringField(label, filters=[strip], validators=[
+        first, Length(max=max_length, message=_l("At most %(max)d characters.")), *LINE])
+
+
+def _text(label, max_length=5000):
+    return TextAreaField(label, filters=[strip], validators=[
+        Optional(), Length(max=max_length, message=_l("At most %(max)d characters.")), *TEXT])
+
+
+def _when(label, required=True):
+    first = InputRequired(_l("Enter a date and time.")) if required else Optional()
+    return DateTimeLocalField(label, format=FORMAT, validators=[first],
+                              render_kw={"step": "60"})
+
+
+class _StartEnd:
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.starts_at.data and self.ends_at.data and self.ends_at.data <= self.starts_at.data:
+            self.ends_at.errors = list(self.ends_at.errors) + [_l("The end must be after the start.")]
+            ok = False
+        return ok
+
+
+FIELD_CHOICES = [SelectChoice("off", _l("Not asked")), SelectChoice("optional", _l("Optional")),
+                 SelectChoice("required", _l("Required"))]
+
+
+class EventForm(_StartEnd, BaseForm):
+    title = _line(_l("Title"), required=True)
+    summary = _line(_l("Short summary"), max_length=500)
+    description = _text(_l("Description"))
+    venue = _line(_l("Venue"), required=True)
+    address = _line(_l("Address"), max_length=300)
+    starts_at = _when(_l("Starts"))
+    ends_at = _when(_l("Ends"))
+    signup_opens_at = _when(_l("Sign-up opens"), required=False)
+    signup_closes_at = _when(_l("Sign-up closes"), required=False)
+    capacity = IntegerField(_l("Overall capacity (leave empty for none)"), validators=[
+        Optional(), NumberRange(min=1, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
+    contact_name = _line(_l("Contact person"))
+    contact_email = EmailField(_l("Contact email"), filters=[strip], validators=[
+        Optional(), Length(max=254), *LINE,
+        Email(message=_l("Enter an email address in the form name@example.se."),
+              check_deliverability=False)])
+    contact_phone = _line(_l("Contact phone"), max_length=50)
+    ask_organisation = SelectField(_l("Organisation"), choices=FIELD_CHOICES, default="required")
+    ask_job_title = SelectField(_l("Job title"), choices=FIELD_CHOICES, default="optional")
+    ask_dietary_needs = SelectField(_l("Dietary needs or allergies"), choices=FIELD_CHOICES, default="optional")
+    ask_accessibility_needs = SelectField(_l("Accessibility needs"), choices=FIELD_CHOICES, default="optional")
+    ask_discussion_topic = SelectField(_l("What would you like to discuss in the session?"),
+                                       choices=FIELD_CHOICES, default="optional")
+    privacy_text = _text(_l("Privacy text shown with the consent box"))
+    retention_days = IntegerField(_l("Keep personal data for this many days after the event"),
+                                  default=90, validators=[InputRequired(_l("Enter a number.")),
+                                  NumberRange(min=1, max=3650, message=_l("Enter a number from %(min)s to %(max)s."))])
+    sensitive_retention_days = IntegerField(
+        _l("Keep dietary and accessibility needs for this many days after the event"), default=7,
+        validators=[InputRequired(_l("Enter a number.")),
+                    NumberRange(min=0, max=3650, message=_l("Enter a number from %(min)s to %(max)s."))])
+    save = SubmitField(_l("Save"))
+
+    ASKED = ("organisation", "job_title", "dietary_needs", "accessibility_needs", "discussion_topic")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        opens, closes = self.signup_opens_at.data, self.signup_closes_at.data
+        if opens and closes and closes <= opens:
+            self.signup_closes_at.errors = list(self.signup_closes_at.errors) + [
+                _l("Sign-up must close after it opens.")]
+            ok = False
+        if closes and self.starts_at.data and closes > self.starts_at.data:
+            self.signup_closes_at.errors = list(self.signup_closes_at.errors) + [
+                _l("Sign-up must close before the event starts.")]
+            ok = False
+        return ok
+
+
+class ProgrammeItemForm(_StartEnd, BaseForm):
+    title = _line(_l("Title"), required=True)
+    speakers = _line(_l("Speakers"), max_length=300)
+    description = _text(_l("Description"))
+    starts_at = _when(_l("Starts"))
+    ends_at = _when(_l("Ends"))
+    save = SubmitField(_l("Save"))
+
+
+class BlockForm(_StartEnd, BaseForm):
+    title = _line(_l("Title"), required=True)
+    starts_at = _when(_l("Starts"))
+    ends_at = _when(_l("Ends"))
+    save = SubmitField(_l("Save"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SessionForm(BaseForm):
+    title = _line(_l("Title"), required=True)
+    description = _text(_l("Description"))
+    room = _line(_l("Room"), max_length=120)
+    capacity = IntegerField(_l("Capacity (seats)"), validators=[
+        InputRequired(_l("Enter a number.")),
+        NumberRange(min=0, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
+    waitlist_enabled = BooleanField(_l("Keep a waiting list when the session is full"), default=True)
+    lead_ids = MultiCheckboxField(_l("Leads"), coerce=int, validate_choice=True)
+    save = SubmitField(_l("Save"))
+
+
+class InviteLeadForm(BaseForm):
+    name = _line(_l("Name"), required=True)
+    email = EmailField(_l("Email"), filters=[strip], validators=[
+        DataRequired(_l("Enter the email address.")), Length(max=254), *LINE,
+        Email(message=_l("Enter an email address in the form name@example.se."),
+              check_deliverability=False)])
+    invite = SubmitField(_l("Add lead and send invitation"))
+
+
+class CloneForm(BaseForm):
+    title = _line(_l("Title of the new event"), required=True)
+    clone = SubmitField(_l("Make a copy as a draft"))
+
+
+class ConfirmForm(BaseForm):
+    """A button that changes something: its CSRF token is the point."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class NotifyForm(BaseForm):
+    notify = BooleanField(_l("Tell the person by email"), default=True)
+    submit = SubmitField(_l("Cancel the registration"))
+
+
+def admin_registration_form_for(event, labels, **kwargs):
+    """The organiser's "register someone by hand" form: details and one session per block."""
+
+    class AdminRegistrationForm(DetailsForm):
+        notify = BooleanField(_l("Send the person a confirmation by email"), default=True)
+        save = SubmitField(_l("Register"))
+
+    _add_block_fields(AdminRegistrationForm, event.blocks, labels)
+    form = AdminRegistrationForm(**kwargs)
+    _fix_choice_messages(form, event)
+    return form

@@ -1,0 +1,33 @@
+"""Rules for staff accounts: password quality and token lifetimes."""
+from datetime import datetime, timedelta
+
+from .errors import DomainError
+
+
+class PasswordTooWeak(DomainError):
+    code = "password_too_weak"
+
+
+class InvalidToken(DomainError):
+    """Expired, used, revoked or never issued: the same answer for each."""
+
+    code = "invalid_token"
+
+
+def check_password_quality(password: str, min_length: int, email: str = "") -> None:
+    """Length over complexity rules, as current guidance advises; refuse the obvious."""
+    if len(password) < min_length or len(password) > 256:
+        raise PasswordTooWeak()
+    lowered = password.lower()
+    if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
+        raise PasswordTooWeak()
+    if len(set(password)) < 4:
+        raise PasswordTooWeak()
+
+
+def token_usable(expires_at: datetime, used_at: datetime | None, now: datetime) -> bool:
+    return used_at is None and now < expires_at
+
+
+def expiry(now: datetime, hours: int) -> datetime:
+    return now + timedelta(hours=hours)

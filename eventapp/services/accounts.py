@@ -1,0 +1,156 @@
+"""Staff accounts: creating, inviting, signing in, password reset, single-use email tokens."""
+import secrets
+
+from flask import current_app
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..domain import accounts as rules
+from ..domain.errors import DomainError
+from ..domain.signup import email_key
+from ..extensions import db
+from ..models import AccountToken, OutboxMessage, User
+from ..models.user import hash_token
+from .unit_of_work import lock_rows, write_transaction
+
+# Compared against when the address is unknown, so that a wrong address costs as much time
+# as a wrong password and timing does not tell which accounts exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class EmailTaken(DomainError):
+    code = "email_taken"
+
+
+def find_user(address):
+    return db.session.scalar(select(User).where(User.email_key == email_key(address)))
+
+
+@write_transaction(on_integrity_error=EmailTaken)
+def create_user(email, name, password=None, organiser=False, lead=False, now=None, demo=False):
+    if password is not None:
+        rules.check_password_quality(password, current_app.config["PASSWORD_MIN_LENGTH"], email)
+    if find_user(email) is not None:
+        raise EmailTaken()
+    user = User(email=email.strip(), email_key=email_key(email), name=name.strip(),
+                is_organiser=organiser, is_lead=lead, is_demo=demo)
+    if password is not None:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email, password, now):
+    """The active user with this address and password, or None (same cost either way)."""
+    user = find_user(email) if isinstance(email, str) else None
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
+        return None
+    return user
+
+
+@write_transaction()
+def record_login(user_id, now):
+    db.session.execute(update(User).where(User.id == user_id).values(last_login_at=now))
+
+
+def _enqueue_for_user(kind, user, now, **payload):
+    message = OutboxMessage(kind=kind, user=user, to_address=user.email, locale="sv",
+                            payload=payload, next_attempt_at=now, created_at=now)
+    db.session.add(message)
+    return message
+
+
+@write_transaction(on_integrity_error=EmailTaken)
+def invite(email, name, now, organiser=False, lead=False, invited_by=None, locale="sv"):
+    """Create (or find) the account and mail it a link to choose a password."""
+    user = find_user(email)
+    if user is None:
+        user = User(email=email.strip(), email_key=email_key(email), name=name.strip())
+        db.session.add(user)
+    user.is_organiser = user.is_organiser or organiser
+    user.is_lead = user.is_lead or lead
+    db.session.flush()
+    if not user.password_hash:
+        message = _enqueue_for_user("account_invite", user, now,
+                                    invited_by=invited_by.name if invited_by else "")
+        message.locale = locale
+    return user
+
+
+@write_transaction()
+def request_password_reset(email, now, locale="sv"):
+    """Mail a reset link if the address has an active account; say nothing either way."""
+    user = find_user(email) if isinstance(email, str) else None
+    if user is not None and user.active:
+        message = _enqueue_for_user("password_reset", user, now)
+        message.locale = locale
+
+
+def issue_token(user, purpose, now, hours):
+    """A fresh single-use token; older unused ones of the same purpose stop working.
+
+    Only the hash is stored. Called by the mail worker when it renders the message, so no
+    live token ever sits in the outbox. The caller commits.
+    """
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose,
+               AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    raw = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=hash_token(raw),
+                                expires_at=rules.expiry(now, hours), created_at=now))
+    return raw
+
+
+def peek_token(raw, purposes, now):
+    """The token's account if it is still usable, without using it up (for showing a form)."""
+    if not isinstance(raw, str) or not 20 <= len(raw) <= 100:
+        return None
+    token = db.session.scalar(select(AccountToken).where(AccountToken.token_hash == hash_token(raw)))
+    if token is None or token.purpose not in purposes:
+        return None
+    if not rules.token_usable(token.expires_at, token.used_at, now):
+        return None
+    return token
+
+
+def _use_token(raw, purposes, now):
+    token = peek_token(raw, purposes, now)
+    if token is None:
+        raise rules.InvalidToken()
+    # Lock and re-check, so a token clicked twice at once is used once.
+    locked = lock_rows(AccountToken, [token.id])[token.id]
+    if not rules.token_usable(locked.expires_at, locked.used_at, now):
+        raise rules.InvalidToken()
+    locked.used_at = now
+    return locked
+
+
+@write_transaction()
+def set_password_with_token(raw, password, now):
+    token = _use_token(raw, (AccountToken.INVITE, AccountToken.RESET), now)
+    user = token.user
+    rules.check_password_quality(password, current_app.config["PASSWORD_MIN_LENGTH"], user.email)
+    user.set_password(password)
+    user.last_login_at = now
+    return user
+
+
+@write_transaction()
+def login_with_token(raw, now):
+    """Demo sign-in links (development only)."""
+    token = _use_token(raw, (AccountToken.LOGIN,), now)
+    token.user.last_login_at = now
+    return token.user
+
+
+@write_transaction()
+def issue_login_token(user_id, now, hours=1):
+    user = db.session.get(User, user_id)
+    return issue_token(user, AccountToken.LOGIN, now, hours)

@@ -1,0 +1,280 @@
+"""The organiser's use cases: build an event and its programme, publish, close, cancel, clone."""
+import re
+import unicodedata
+
+from sqlalchemy import func, select
+
+from ..domain import capacity, lifecycle
+from ..domain.errors import HasRegistrations
+from ..extensions import db
+from ..models import (
+    DialogueSession,
+    Event,
+    Lead,
+    ParallelBlock,
+    ProgrammeItem,
+    Registration,
+    SessionChoice,
+)
+from . import accounts
+from .activity import log_activity
+from .booking import _promote_from_waiting_list, seat_state
+from .outbox import enqueue
+from .unit_of_work import lock_rows, write_transaction
+
+EVENT_FIELDS = (
+    "title", "summary", "description", "venue", "address", "starts_at", "ends_at",
+    "signup_opens_at", "signup_closes_at", "capacity", "contact_name", "contact_email",
+    "contact_phone", "retention_days", "sensitive_retention_days",
+)
+ASKABLE_FIELDS = ("organisation", "job_title", "dietary_needs", "accessibility_needs",
+                  "discussion_topic")
+DEFAULT_FIELD_SETTINGS = {
+    "organisation": "required",
+    "job_title": "optional",
+    "dietary_needs": "optional",
+    "accessibility_needs": "optional",
+    "discussion_topic": "optional",
+}
+
+
+def field_setting(event, field):
+    return (event.field_settings or {}).get(field, DEFAULT_FIELD_SETTINGS[field])
+
+
+def slugify(text):
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "event"
+
+
+def _unique_slug(title):
+    base, n = slugify(title), 1
+    slug = base
+    while db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _apply_event_values(event, values):
+    for field in EVENT_FIELDS:
+        if field in values:
+            setattr(event, field, values[field])
+    if "field_settings" in values:
+        event.field_settings = {f: values["field_settings"].get(f, DEFAULT_FIELD_SETTINGS[f])
+                                for f in ASKABLE_FIELDS}
+    if "privacy_text" in values and (values["privacy_text"] or "") != (event.privacy_text or ""):
+        event.privacy_text = values["privacy_text"]
+        # People who agreed to the earlier text keep that version on their registration.
+        event.privacy_version = (event.privacy_version or 0) + 1
+
+
+@write_transaction()
+def create_event(values, actor, now):
+    event = Event(slug=_unique_slug(values["title"]), status=Event.DRAFT, created_at=now,
+                  updated_at=now, privacy_version=0, field_settings=dict(DEFAULT_FIELD_SETTINGS))
+    _apply_event_values(event, values)
+    event.privacy_version = max(event.privacy_version, 1)
+    db.session.add(event)
+    db.session.flush()
+    log_activity(event.id, actor, "event.created", event.title, now)
+    return event
+
+
+@write_transaction()
+def update_event(event_id, values, actor, now):
+    event = lock_rows(Event, [event_id])[event_id]
+    _apply_event_values(event, values)
+    event.updated_at = now
+    if event.capacity is not None:
+        registered = db.session.scalar(select(func.count(Registration.id)).where(
+            Registration.event_id == event.id, Registration.status == Registration.ACTIVE))
+        capacity.ensure_capacity_allowed(event.capacity, registered)
+    log_activity(event.id, actor, "event.edited", event.title, now)
+    return event
+
+
+@write_transaction()
+def change_status(event_id, action, actor, now):
+    """publish, close, reopen or cancel; cancelling tells everyone registered by email."""
+    event = lock_rows(Event, [event_id])[event_id]
+    event.status = lifecycle.next_status(event.status, action)
+    event.updated_at = now
+    if action == "cancel":
+        for registration in _active_registrations(event.id):
+            registration.ics_sequence += 1
+            enqueue("event_cancelled", registration, now, sequence=registration.ics_sequence)
+    log_activity(event.id, actor, f"event.{action}", event.title, now)
+    return event
+
+
+@write_transaction()
+def delete_draft(event_id, actor, now):
+    event = lock_rows(Event, [event_id])[event_id]
+    lifecycle.ensure_deletable(event.status)
+    log_activity(None, actor, "event.deleted", event.title, now, slug=event.slug)
+    db.session.delete(event)
+
+
+@write_transaction()
+def clone_event(event_id, actor, now, title):
+    """A new draft with the same programme, sessions, leads and settings; no registrations."""
+    source = db.session.get(Event, event_id)
+    copy = Event(slug=_unique_slug(title), title=title, status=Event.DRAFT, created_at=now,
+                 updated_at=now)
+    for field in EVENT_FIELDS + ("privacy_text", "privacy_version", "field_settings"):
+        if field != "title":
+            setattr(copy, field, getattr(source, field))
+    with db.session.no_autoflush:
+        _copy_programme(source, copy)
+    db.session.add(copy)
+    db.session.flush()
+    log_activity(copy.id, actor, "event.cloned", copy.title, now, source=source.slug)
+    return copy
+
+
+def _copy_programme(source, copy):
+    copy.programme_items = [
+        ProgrammeItem(title=i.title, description=i.description, speakers=i.speakers,
+                      starts_at=i.starts_at, ends_at=i.ends_at)
+        for i in source.programme_items
+    ]
+    for block in source.blocks:
+        new_block = ParallelBlock(title=block.title, starts_at=block.starts_at, ends_at=block.ends_at)
+        for s in block.sessions:
+            new_session = DialogueSession(title=s.title, description=s.description, room=s.room,
+                                          capacity=s.capacity, waitlist_enabled=s.waitlist_enabled,
+                                          position=s.position)
+            new_session.leads = list(s.leads)
+            new_block.sessions.append(new_session)
+        copy.blocks.append(new_block)
+
+
+@write_transaction()
+def save_programme_item(event_id, item_id, values, actor, now):
+    item = db.session.get(ProgrammeItem, item_id) if item_id else ProgrammeItem(event_id=event_id)
+    if item is None or item.event_id != event_id:
+        raise LookupError(item_id)
+    for field in ("title", "description", "speakers", "starts_at", "ends_at"):
+        setattr(item, field, values[field])
+    db.session.add(item)
+    log_activity(event_id, actor, "programme.saved", item.title, now)
+    return item
+
+
+@write_transaction()
+def delete_programme_item(event_id, item_id, actor, now):
+    item = db.session.get(ProgrammeItem, item_id)
+    if item is None or item.event_id != event_id:
+        raise LookupError(item_id)
+    log_activity(event_id, actor, "programme.deleted", item.title, now)
+    db.session.delete(item)
+
+
+@write_transaction()
+def save_block(event_id, block_id, values, actor, now):
+    block = db.session.get(ParallelBlock, block_id) if block_id else ParallelBlock(event_id=event_id)
+    if block is None or block.event_id != event_id:
+        raise LookupError(block_id)
+    for field in ("title", "starts_at", "ends_at"):
+        setattr(block, field, values[field])
+    db.session.add(block)
+    log_activity(event_id, actor, "block.saved", block.title, now)
+    return block
+
+
+def _choices_in(column, value):
+    return db.session.scalar(select(func.count(SessionChoice.id)).where(
+        column == value, SessionChoice.state != SessionChoice.CANCELLED))
+
+
+@write_transaction()
+def delete_block(event_id, block_id, actor, now):
+    block = db.session.get(ParallelBlock, block_id)
+    if block is None or block.event_id != event_id:
+        raise LookupError(block_id)
+    if _choices_in(SessionChoice.block_id, block.id):
+        raise HasRegistrations()
+    log_activity(event_id, actor, "block.deleted", block.title, now)
+    db.session.delete(block)
+
+
+@write_transaction()
+def save_session(event_id, block_id, session_id, values, actor, now):
+    """Create or edit a session. Raising the capacity promotes from the waiting list at once;
+    lowering it below the number of seats taken is refused."""
+    block = db.session.get(ParallelBlock, block_id)
+    if block is None or block.event_id != event_id:
+        raise LookupError(block_id)
+    if session_id:
+        session = lock_rows(DialogueSession, [session_id]).get(session_id)
+        if session is None or session.block_id != block.id:
+            raise LookupError(session_id)
+        capacity.ensure_capacity_allowed(values["capacity"], seat_state(session).confirmed)
+    else:
+        session = DialogueSession(block=block, position=len(block.sessions), waiting_seq=0)
+        db.session.add(session)
+    for field in ("title", "description", "room", "capacity", "waitlist_enabled"):
+        setattr(session, field, values[field])
+    if "lead_ids" in values:
+        session.leads = list(db.session.scalars(
+            select(Lead).where(Lead.id.in_(values["lead_ids"] or [-1]))))
+    db.session.flush()
+    promoted = _promote_from_waiting_list(session, now) if session_id else []
+    log_activity(event_id, actor, "session.saved", session.title, now,
+                 capacity=session.capacity, promoted=len(promoted))
+    return session, promoted
+
+
+@write_transaction()
+def delete_session(event_id, session_id, actor, now):
+    session = db.session.get(DialogueSession, session_id)
+    if session is None or session.block.event_id != event_id:
+        raise LookupError(session_id)
+    if _choices_in(SessionChoice.session_id, session.id):
+        raise HasRegistrations()
+    log_activity(event_id, actor, "session.deleted", session.title, now)
+    db.session.delete(session)
+
+
+def add_lead(event_id, session_id, name, email, actor, now, locale="sv"):
+    """Invite a (new or known) person to lead a session: an account with the lead role, and
+    a link to choose a password if they have none yet. Two transactions: account, then seat."""
+    user = accounts.invite(email, name, now, lead=True, invited_by=actor, locale=locale)
+    return _attach_lead(event_id, session_id, user.id, name, email, actor, now)
+
+
+@write_transaction()
+def _attach_lead(event_id, session_id, user_id, name, email, actor, now):
+    session = db.session.get(DialogueSession, session_id)
+    if session is None or session.block.event_id != event_id:
+        raise LookupError(session_id)
+    lead = db.session.scalar(select(Lead).where(Lead.user_id == user_id))
+    if lead is None:
+        lead = Lead(name=name.strip(), email=email.strip(), user_id=user_id)
+        db.session.add(lead)
+    if lead not in session.leads:
+        session.leads.append(lead)
+    log_activity(event_id, actor, "session.lead_added", f"{lead.name} – {session.title}", now)
+    return lead
+
+
+def all_leads():
+    return db.session.scalars(select(Lead).order_by(Lead.name)).all()
+
+
+def _active_registrations(event_id):
+    return db.session.scalars(select(Registration).where(
+        Registration.event_id == event_id, Registration.status == Registration.ACTIVE)).all()
+
+
+@write_transaction()
+def log_export(event_id, actor, fmt, rows, now, session_id=None):
+    """Exports hold personal data: each one is written to the event's activity log."""
+    log_activity(event_id, actor, "export", fmt, now, rows=rows, session_id=session_id)
+
+
+@write_transaction()
+def log_access(event_id, actor, action, summary, now, **details):
+    """Looking at an attendee list is access to personal data: it goes in the activity log."""
+    log_activity(event_id, actor, action, summary, now, **details)

@@ -1,0 +1,84 @@
+"""Logs: one line per request with its id; the id on every line of the request; no secrets."""
+import io
+import json
+import logging
+from contextlib import contextmanager
+
+import pytest
+
+from eventapp.access import access
+
+
+@contextmanager
+def log_output():
+    """What our handler on the root logger writes, as text."""
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "eventapp", False))
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(previous)
+
+
+@pytest.fixture
+def noisy_app(app):
+    """The app with a page that logs while it answers."""
+
+    @app.get("/__test/noisy")
+    @access("public")
+    def noisy():
+        logging.getLogger("eventapp.somewhere").warning("working on it")
+        return "done"
+
+    return app
+
+
+def test_each_request_is_logged_once_with_method_path_status_and_duration(client, caplog):
+    caplog.set_level(logging.INFO, logger="eventapp.request")
+    response = client.get("/healthz?token=secret", headers={"X-Request-ID": "lb-42.a"})
+    assert response.headers["X-Request-ID"] == "lb-42.a"
+    lines = [r for r in caplog.records if r.name == "eventapp.request"]
+    assert len(lines) == 1
+    fields = lines[0].fields
+    assert (fields["method"], fields["path"], fields["status"]) == ("GET", "/healthz", 200)
+    assert fields["duration_ms"] >= 0
+
+
+def test_an_unsafe_request_id_is_replaced_by_a_fresh_one(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "<script> x" + "y" * 80})
+    request_id = response.headers["X-Request-ID"]
+    assert len(request_id) == 16 and all(c in "0123456789abcdef" for c in request_id)
+    assert client.get("/healthz").headers["X-Request-ID"] != request_id
+
+
+def test_every_line_logged_during_a_request_carries_its_id(noisy_app, caplog):
+    caplog.set_level(logging.INFO)
+    with log_output() as output:
+        noisy_app.test_client().get("/__test/noisy", headers={"X-Request-ID": "abc-123"})
+    lines = output.getvalue().splitlines()
+    assert any("working on it" in line and "request_id=abc-123" in line for line in lines)
+    assert any("eventapp.request" in line and "request_id=abc-123" in line
+               and "path=/__test/noisy" in line and "status=200" in line for line in lines)
+
+
+def test_manage_tokens_never_reach_the_log(client, caplog):
+    caplog.set_level(logging.INFO)
+    with log_output() as output:
+        client.get("/manage/SeCrEtToKeN.abc/details?next=/manage/SeCrEtToKeN.abc")
+        client.get("/manage/SeCrEtToKeN.abc")
+    text = output.getvalue()
+    assert "SeCrEtToKeN" not in text
+    assert text.count("path=/manage/<redacted>") == 2
+
+
+def test_json_format_gives_one_object_per_line(make_app, caplog):
+    caplog.set_level(logging.INFO)
+    app = make_app(LOG_FORMAT="json")
+    with log_output() as output:
+        app.test_client().get("/healthz", headers={"X-Request-ID": "j-1"})
+    entries = [json.loads(line) for line in output.getvalue().splitlines()]
+    request_line = next(e for e in entries if e["logger"] == "eventapp.request")
+    assert request_line["request_id"] == "j-1"
+    assert (request_line["method"], request_line["path"], request_line["status"]) == (
+        "GET", "/healthz", 200)
