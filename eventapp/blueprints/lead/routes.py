@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...access import access, ensure_can_lead
+from ...collation import swedish_key
 from ...domain import errors
 from ...exports import to_csv, to_xlsx
 from ...extensions import db
@@ -19,8 +20,8 @@ from .pdf import attendance_pdf
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
 
-SORTS = {"name": lambda r: (r.name.casefold(),),
-         "organisation": lambda r: ((r.organisation or "").casefold(), r.name.casefold()),
+SORTS = {"name": lambda r: (swedish_key(r.name),),
+         "organisation": lambda r: (swedish_key(r.organisation), swedish_key(r.name)),
          "registered": lambda r: (r.created_at,)}
 
 
@@ -95,7 +96,7 @@ def _list_view(session):
     sort = request.args.get("sort", "name")
     sort = sort if sort in SORTS else "name"
     organisations = sorted({(c.registration.organisation or "") for c in confirmed + waiting},
-                           key=str.casefold)
+                           key=swedish_key)
     summary = {}
     for c in confirmed:
         summary[c.registration.organisation or "–"] = summary.get(c.registration.organisation or "–", 0) + 1
@@ -107,7 +108,7 @@ def _list_view(session):
         "event": event, "session": session, "confirmed": confirmed, "waiting": waiting,
         "columns": columns_for(event), "organisations": organisations,
         "organisation": organisation, "sort": sort,
-        "summary": sorted(summary.items(), key=lambda kv: (-kv[1], kv[0].casefold())),
+        "summary": sorted(summary.items(), key=lambda kv: (-kv[1], swedish_key(kv[0]))),
     }
 
 
@@ -115,15 +116,18 @@ def _list_view(session):
 @access("lead")
 def attendees(session_id):
     session = _session(session_id)
-    view = _list_view(session)
-    event_service.log_access(view["event"].id, current_user, "attendees.viewed", session.title,
-                             utcnow(), session_id=session.id)
-    return render_template("lead/attendees.html", **view)
+    # Logged first: the log's commit would otherwise expire the rows the page is built from.
+    event_service.log_access(session.block.event_id, current_user, "attendees.viewed",
+                             session.title, utcnow(), session_id=session.id)
+    return render_template("lead/attendees.html", **_list_view(_session(session_id)))
 
 
 @bp.get("/sessions/<int:session_id>/topics")
 @access("lead")
 def topics(session_id):
+    session = _session(session_id)
+    event_service.log_access(session.block.event_id, current_user, "topics.viewed", session.title,
+                             utcnow(), session_id=session.id)
     session = _session(session_id)
     confirmed, waiting = attendee_rows(session)
     grouped = {}
@@ -131,10 +135,8 @@ def topics(session_id):
         topic = (c.registration.discussion_topic or "").strip()
         if topic:
             grouped.setdefault(c.registration.organisation or "–", []).append((c.registration, topic))
-    event_service.log_access(session.block.event_id, current_user, "topics.viewed", session.title,
-                             utcnow(), session_id=session.id)
     return render_template("lead/topics.html", session=session, event=session.block.event,
-                           grouped=sorted(grouped.items(), key=lambda kv: kv[0].casefold()))
+                           grouped=sorted(grouped.items(), key=lambda kv: swedish_key(kv[0])))
 
 
 def export_table(view):
@@ -172,10 +174,11 @@ def export(session_id, fmt):
 @access("lead")
 def sheet(session_id):
     session = _session(session_id)
-    confirmed, _waiting = attendee_rows(session)
-    confirmed.sort(key=lambda c: c.registration.name.casefold())
     event_service.log_access(session.block.event_id, current_user, "sheet.viewed", session.title,
                              utcnow(), session_id=session.id)
+    session = _session(session_id)
+    confirmed, _waiting = attendee_rows(session)
+    confirmed.sort(key=lambda c: swedish_key(c.registration.name))
     return render_template("lead/sheet.html", session=session, event=session.block.event,
                            confirmed=confirmed)
 
@@ -185,7 +188,7 @@ def sheet(session_id):
 def sheet_pdf(session_id):
     session = _session(session_id)
     confirmed, _waiting = attendee_rows(session)
-    confirmed.sort(key=lambda c: c.registration.name.casefold())
+    confirmed.sort(key=lambda c: swedish_key(c.registration.name))
     event_service.log_export(session.block.event_id, current_user, "pdf", len(confirmed), utcnow(),
                              session_id=session.id)
     body = attendance_pdf(session, [c.registration for c in confirmed])
@@ -199,7 +202,7 @@ def sheet_pdf(session_id):
 def checkin(session_id, walk_in=None, status=200):
     session = _session(session_id)
     confirmed, _waiting = attendee_rows(session)
-    confirmed.sort(key=lambda c: c.registration.name.casefold())
+    confirmed.sort(key=lambda c: swedish_key(c.registration.name))
     arrived = sum(1 for c in confirmed if c.checked_in_at)
     return render_template("lead/checkin.html", session=session, event=session.block.event,
                            confirmed=confirmed, arrived=arrived, form=CheckInForm(),
