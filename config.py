@@ -54,6 +54,9 @@ class Config:
     OUTBOX_LEASE_SECONDS = _int("OUTBOX_LEASE_SECONDS", 300)
     OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)
+    # Test-only: the worker exits hard (os._exit) after this many sent messages, so a test
+    # can kill it mid-batch deterministically. Never set it in production.
+    OUTBOX_TEST_EXIT_AFTER = _int("OUTBOX_TEST_EXIT_AFTER", 0)
 
     WTF_CSRF_TIME_LIMIT = 4 * 3600
     MAX_CONTENT_LENGTH = 256 * 1024

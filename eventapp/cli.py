@@ -68,9 +68,11 @@ def register(app):
     def deliver_mail_command(batches):
         """Deliver every message that is due, then exit (for cron)."""
         from .mail.delivery import deliver_due, worker_id
+        from .services.reminders import queue_due_reminders
+        from .timeutil import utcnow
 
         owner = worker_id()
-        totals = {}
+        totals = {"reminder_messages_queued": queue_due_reminders(utcnow())}
         for _ in range(batches):
             counts = deliver_due(owner=owner)
             for key, value in counts.items():

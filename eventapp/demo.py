@@ -138,6 +138,10 @@ def load_demo(now=None, participants=34):
                          for name, email in leads]
         block.sessions.append(session)
     db.session.add(event)
+    db.session.flush()
+    from .services.reminders import ensure_automatic_reminder
+
+    ensure_automatic_reminder(event, now)
     db.session.commit()
 
     _add_participants(event, block, now, participants)

@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select, update
 from ..domain.delivery import PERMANENT, classify_smtp_failure, next_attempt
 from ..extensions import db
 from ..models import OutboxMessage
+from ..services.reminders import queue_due_reminders
 from ..services.unit_of_work import begin_write, is_sqlite
 from ..timeutil import utcnow
 from .messages import Skip, build_message
@@ -211,6 +212,7 @@ def run_worker(poll_seconds=None, stop=lambda: False):
     log.info("mail worker %s started", owner)
     while not stop():
         try:
+            queue_due_reminders(utcnow())
             counts = deliver_due(owner=owner)
         except Exception:  # the database went away for a moment; try again shortly
             log.exception("mail worker batch failed")

@@ -17,6 +17,7 @@ SUBJECTS = {
     "event_cancelled": lambda ctx: gettext("The event is cancelled: %(event)s",
                                            event=ctx["event"].title),
     "session_message": lambda ctx: ctx["payload"].get("subject", ""),
+    "reminder": lambda ctx: ctx["reminder_subject"],
 }
 STAFF_SUBJECTS = {
     "account_invite": lambda: gettext("Your account for Digitala Västerbotten events"),
@@ -26,7 +27,7 @@ WITH_CALENDAR = {"confirmation", "changed", "promoted", "cancelled", "event_canc
 CANCELLING = {"cancelled", "event_cancelled"}
 # Messages that describe a live registration are pointless once it is cancelled.
 NEEDS_ACTIVE = {"confirmation", "changed", "promoted", "manage_link", "event_cancelled",
-                "session_message"}
+                "session_message", "reminder"}
 
 
 class Skip(Exception):
@@ -71,6 +72,8 @@ def build_message(row, now):
             "manage_url": url_for("public.manage", token=manage_token(registration), _external=True),
             "event_url": url_for("public.event", slug=event.slug, _external=True),
         }
+        if row.kind == "reminder":
+            context.update(reminder_texts(row, registration, event, context["manage_url"]))
         if row.kind == "promoted":
             context["promoted_session"] = next(
                 (c["session"] for c in context["choices"]
@@ -144,3 +147,29 @@ def build_staff_message(row, now):
         )
         message.extra_headers = {"Auto-Submitted": "auto-generated"}
     return message
+
+
+def reminder_texts(row, registration, event, manage_url):
+    """The reminder's subject and body for this person, placeholders filled in."""
+    from flask_babel import format_date, format_time
+
+    from ..domain.reminders import fill_placeholders
+    from ..services.reminders import placeholder_values
+
+    reminder = row.reminder
+    if reminder is None:
+        raise Skip("reminder deleted")
+    english = row.locale == "en" and reminder.subject_en and reminder.body_en
+    subject = reminder.subject_en if english else reminder.subject
+    body = reminder.body_en if english else reminder.body
+    values = placeholder_values(registration, {
+        "event": event.title,
+        "date": format_date(event.starts_at, "long"),
+        "time": format_time(event.starts_at, "HH:mm"),
+        "venue": ", ".join(p for p in (event.venue, event.address) if p),
+        "manage_link": manage_url,
+    })
+    return {
+        "reminder_subject": " ".join(fill_placeholders(subject, values).split()),
+        "reminder_body": fill_placeholders(body, values),
+    }

@@ -3,6 +3,7 @@ from .activity import ActivityEntry
 from .event import DialogueSession, Event, Lead, ParallelBlock, ProgrammeItem, session_leads
 from .outbox import OutboxMessage
 from .registration import Registration, SessionChoice
+from .reminder import Reminder
 from .user import AccountToken, User
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "ParallelBlock",
     "ProgrammeItem",
     "Registration",
+    "Reminder",
     "SessionChoice",
     "session_leads",
 ]

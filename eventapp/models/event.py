@@ -47,6 +47,8 @@ class Event(db.Model):
     retention_days: Mapped[int] = mapped_column(default=90)
     sensitive_retention_days: Mapped[int] = mapped_column(default=7)
     anonymised_at: Mapped[datetime | None]
+    # The automatic reminder goes out this many days before the start (None: no reminder).
+    reminder_days_before: Mapped[int | None] = mapped_column(default=2)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

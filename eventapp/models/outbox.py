@@ -25,6 +25,10 @@ class OutboxMessage(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
+    # For reminder messages: which reminder (its sent log is these rows).
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminder.id", ondelete="CASCADE"), index=True
+    )
     to_address: Mapped[str] = mapped_column(String(254))
     locale: Mapped[str] = mapped_column(String(10), default="sv")
     # Facts the message needs that may change later (calendar sequence, sessions involved).
@@ -43,3 +47,4 @@ class OutboxMessage(db.Model):
 
     registration = relationship("Registration")
     user = relationship("User")
+    reminder = relationship("Reminder")

@@ -20,12 +20,13 @@ from . import accounts
 from .activity import log_activity
 from .booking import _promote_from_waiting_list, seat_state
 from .outbox import enqueue
+from .reminders import ensure_automatic_reminder
 from .unit_of_work import lock_rows, write_transaction
 
 EVENT_FIELDS = (
     "title", "summary", "description", "venue", "address", "starts_at", "ends_at",
     "signup_opens_at", "signup_closes_at", "capacity", "contact_name", "contact_email",
-    "contact_phone", "retention_days", "sensitive_retention_days",
+    "contact_phone", "retention_days", "sensitive_retention_days", "reminder_days_before",
 )
 ASKABLE_FIELDS = ("organisation", "job_title", "dietary_needs", "accessibility_needs",
                   "discussion_topic")
@@ -77,6 +78,7 @@ def create_event(values, actor, now):
     event.privacy_version = max(event.privacy_version, 1)
     db.session.add(event)
     db.session.flush()
+    ensure_automatic_reminder(event, now)
     log_activity(event.id, actor, "event.created", event.title, now)
     return event
 
@@ -86,6 +88,7 @@ def update_event(event_id, values, actor, now):
     event = lock_rows(Event, [event_id])[event_id]
     _apply_event_values(event, values)
     event.updated_at = now
+    ensure_automatic_reminder(event, now)
     if event.capacity is not None:
         registered = db.session.scalar(select(func.count(Registration.id)).where(
             Registration.event_id == event.id, Registration.status == Registration.ACTIVE))
@@ -129,6 +132,7 @@ def clone_event(event_id, actor, now, title):
         _copy_programme(source, copy)
     db.session.add(copy)
     db.session.flush()
+    ensure_automatic_reminder(copy, now)
     log_activity(copy.id, actor, "event.cloned", copy.title, now, source=source.slug)
     return copy
 

@@ -25,7 +25,13 @@ def world(app):
         make_lead_user(block.sessions[1], "lead.b@example.org", "Lead B")
         registration = sign_up(event, 1)
         item = db.session.scalar(select(ProgrammeItem))
+        from eventapp.services.reminders import ensure_automatic_reminder
+        from eventapp.timeutil import utcnow
+
+        reminder = ensure_automatic_reminder(event, utcnow())
+        db.session.commit()
         ids = {
+            "reminder_id": reminder.id,
             "event_id": event.id, "block_id": block.id, "session_id": block.sessions[0].id,
             "registration_id": registration.id, "choice_id": registration.choices[0].id,
             "item_id": item.id, "action": "promote", "fmt": "csv",
@@ -59,6 +65,8 @@ def build(rule, ids):
         values["action"] = "promote"
     if rule.endpoint == "lead.checkin_toggle":
         values["action"] = "arrived"
+    if rule.endpoint == "organiser.reminder_action":
+        values["action"] = "cancel"
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -127,6 +135,9 @@ def test_no_visitor_but_an_organiser_can_change_anything(app, world):
     with app.app_context():
         assert db.session.scalar(select(db.func.count(ActivityEntry.id))) == before
         assert db.session.scalar(select(Registration.status)) == "active"
+        from eventapp.models import Reminder
+
+        assert db.session.scalar(select(Reminder.status)) == "scheduled"
 
 
 def test_every_route_declares_who_may_open_it(app):

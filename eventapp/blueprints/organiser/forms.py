@@ -85,6 +85,10 @@ class EventForm(_StartEnd, BaseForm):
         _l("Keep dietary and accessibility needs for this many days after the event"), default=7,
         validators=[InputRequired(_l("Enter a number.")),
                     NumberRange(min=0, max=3650, message=_l("Enter a number from %(min)s to %(max)s."))])
+    reminder_days_before = IntegerField(
+        _l("Send the automatic reminder this many days before (leave empty for none)"),
+        default=2, validators=[Optional(), NumberRange(
+            min=0, max=60, message=_l("Enter a number from %(min)s to %(max)s."))])
     save = SubmitField(_l("Save"))
 
     ASKED = ("organisation", "job_title", "dietary_needs", "accessibility_needs", "discussion_topic")
@@ -172,3 +176,31 @@ def admin_registration_form_for(event, labels, **kwargs):
     form = AdminRegistrationForm(**kwargs)
     _fix_choice_messages(form, event)
     return form
+
+
+class ReminderForm(BaseForm):
+    subject = _line(_l("Subject"), required=True)
+    body = TextAreaField(_l("Message"), filters=[strip], validators=[
+        DataRequired(_l("Write a message.")), Length(max=10000), *TEXT])
+    subject_en = _line(_l("Subject in English (optional)"))
+    body_en = _text(_l("Message in English (optional)"), max_length=10000)
+    states = MultiCheckboxField(_l("Who"), choices=[
+        SelectChoice("confirmed", _l("People with a seat")),
+        SelectChoice("waiting", _l("People on a waiting list"))],
+        default=["confirmed"], validators=[DataRequired(_l("Choose at least one group."))])
+    session_ids = MultiCheckboxField(_l("Only these sessions (none ticked: all)"), coerce=int,
+                                     validate_choice=True)
+    registered_after = _when(_l("Only people who registered after"), required=False)
+    registered_before = _when(_l("Only people who registered before"), required=False)
+    when = SelectField(_l("When"), choices=[SelectChoice("later", _l("At the time below")),
+                                            SelectChoice("now", _l("Now"))], default="later")
+    send_at = _when(_l("Send at"), required=False)
+    preview = SubmitField(_l("Preview"))
+    save = SubmitField(_l("Save"))
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.when.data == "later" and not self.send_at.data:
+            self.send_at.errors = list(self.send_at.errors) + [_l("Choose when to send it.")]
+            ok = False
+        return ok

@@ -1,16 +1,26 @@
 """The organiser's pages: events, programme builder, dashboard, registrations, exports."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ...access import access
 from ...domain import errors
+from ...domain.reminders import PLACEHOLDERS, Audience, fill_placeholders, unknown_placeholders
 from ...exports import to_csv, to_xlsx
 from ...extensions import db
-from ...models import ActivityEntry, DialogueSession, Event, ParallelBlock, ProgrammeItem, Registration, SessionChoice
-from ...services import accounts, booking, events as event_service, reports
+from ...models import (
+    ActivityEntry,
+    DialogueSession,
+    Event,
+    ParallelBlock,
+    ProgrammeItem,
+    Registration,
+    Reminder,
+    SessionChoice,
+)
+from ...services import accounts, booking, events as event_service, reminders as reminder_service, reports
 from ...services.events import ASKABLE_FIELDS, field_setting
 from ...timeutil import local_to_utc, utc_to_local, utcnow
 from ..public.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
@@ -23,6 +33,7 @@ from .forms import (
     InviteLeadForm,
     NotifyForm,
     ProgrammeItemForm,
+    ReminderForm,
     SessionForm,
     admin_registration_form_for,
 )
@@ -39,6 +50,7 @@ ORGANISER_MESSAGES = {
     errors.NoSeatFree.code: _l("There is no free seat. Raise the capacity first."),
     errors.NobodyWaiting.code: _l("Nobody is on the waiting list to take the seat."),
     errors.EventFull.code: _l("The event is full."),
+    "reminder_locked": _l("The reminder has already gone out and can no longer be changed."),
     accounts.EmailTaken.code: _l("That email address already has an account."),
 }
 
@@ -75,7 +87,7 @@ def _event_values(form):
     values = {f: form[f].data for f in (
         "title", "summary", "description", "venue", "address", "capacity", "contact_name",
         "contact_email", "contact_phone", "privacy_text", "retention_days",
-        "sensitive_retention_days")}
+        "sensitive_retention_days", "reminder_days_before")}
     for f in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at"):
         values[f] = _utc(form[f].data)
     values["field_settings"] = {f: form[f"ask_{f}"].data for f in ASKABLE_FIELDS}
@@ -588,3 +600,131 @@ def activity(event_id):
         select(ActivityEntry).where(ActivityEntry.event_id == event.id)
         .order_by(ActivityEntry.created_at.desc(), ActivityEntry.id.desc()).limit(500)).all()
     return render_template("organiser/activity.html", event=event, entries=entries)
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+def _reminder(event, reminder_id):
+    reminder = db.session.get(Reminder, reminder_id)
+    if reminder is None or reminder.event_id != event.id:
+        abort(404)
+    return reminder
+
+
+def _reminder_form(event, reminder=None):
+    if request.method == "POST" or reminder is None:
+        form = ReminderForm()
+    else:
+        audience = Audience.from_json(reminder.audience)
+        form = ReminderForm(obj=reminder)
+        form.states.data = list(audience.states)
+        form.session_ids.data = list(audience.session_ids)
+        form.registered_after.data = _local(audience.registered_after)
+        form.registered_before.data = _local(audience.registered_before)
+        form.send_at.data = _local(reminder.send_at)
+    form.session_ids.choices = [SelectChoice(s.id, f"{b.title}: {s.title}")
+                                for b in event.blocks for s in b.sessions]
+    return form
+
+
+def _audience(form):
+    return Audience(states=tuple(form.states.data or ()),
+                    session_ids=tuple(form.session_ids.data or ()),
+                    registered_after=_utc(form.registered_after.data),
+                    registered_before=_utc(form.registered_before.data))
+
+
+@bp.get("/events/<int:event_id>/reminders")
+@access("organiser")
+def reminders(event_id):
+    event = _event(event_id)
+    rows, counts = reminder_service.reminders_of(event.id)
+    return render_template("organiser/reminders.html", event=event, reminders=rows, counts=counts)
+
+
+@bp.route("/events/<int:event_id>/reminders/new", methods=["GET", "POST"])
+@bp.route("/events/<int:event_id>/reminders/<int:reminder_id>", methods=["GET", "POST"])
+@access("organiser")
+def edit_reminder(event_id, reminder_id=None):
+    event = _event(event_id)
+    reminder = _reminder(event, reminder_id) if reminder_id else None
+    if reminder is not None and reminder.status == Reminder.SENT:
+        rows, totals = reminder_service.sent_log(reminder.id)
+        return render_template("organiser/reminder_log.html", event=event, reminder=reminder,
+                               rows=rows, totals=totals, confirm=ConfirmForm())
+    form = _reminder_form(event, reminder)
+    preview, error = None, None
+    if form.validate_on_submit():
+        texts = {f: form[f].data or "" for f in ("subject", "body", "subject_en", "body_en")}
+        unknown = unknown_placeholders(*texts.values())
+        if unknown:
+            error = _("Unknown placeholders: %(names)s. You can use: %(known)s.",
+                      names=", ".join("{%s}" % n for n in unknown),
+                      known=", ".join("{%s}" % n for n in PLACEHOLDERS))
+        elif form.preview.data:
+            preview = _preview(event, texts, _audience(form))
+        else:
+            now = utcnow()
+            send_now = form.when.data == "now"
+            try:
+                saved, queued = reminder_service.save_reminder(
+                    event.id, reminder_id, texts, _audience(form), _utc(form.send_at.data),
+                    current_user, now, send_now=send_now)
+            except errors.DomainError as exc:
+                error = ORGANISER_MESSAGES.get(exc.code, _("That is not possible."))
+            else:
+                flash(ngettext("The reminder is on its way to %(num)d person.",
+                               "The reminder is on its way to %(num)d people.", queued)
+                      if send_now else _("The reminder is scheduled."), "success")
+                return redirect(url_for(".reminders", event_id=event.id))
+    return render_template("organiser/reminder_form.html", event=event, reminder=reminder,
+                           form=form, preview=preview, error=error, placeholders=PLACEHOLDERS,
+                           confirm=ConfirmForm()), (
+        400 if form.is_submitted() and (form.errors or error) else 200)
+
+
+def _preview(event, texts, audience):
+    """The reminder as its first recipient would read it, and how many get it."""
+    from flask_babel import format_date, format_time
+
+    people = reminder_service.audience_of(event.id, audience)
+    if not people:
+        return {"count": 0}
+    person = people[0]
+    values = reminder_service.placeholder_values(person, {
+        "event": event.title, "date": format_date(event.starts_at, "long"),
+        "time": format_time(event.starts_at, "HH:mm"),
+        "venue": ", ".join(p for p in (event.venue, event.address) if p),
+        "manage_link": _("(their personal link)"),
+    })
+    return {"count": len(people), "person": person,
+            "subject": fill_placeholders(texts["subject"], values),
+            "body": fill_placeholders(texts["body"], values)}
+
+
+@bp.post("/events/<int:event_id>/reminders/<int:reminder_id>/<action>")
+@access("organiser")
+def reminder_action(event_id, reminder_id, action):
+    event = _event(event_id)
+    reminder = _reminder(event, reminder_id)
+    if action not in ("cancel", "retry", "send-again"):
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        now = utcnow()
+        try:
+            if action == "cancel":
+                reminder_service.cancel_reminder(event.id, reminder.id, current_user, now)
+                flash(_("The reminder is cancelled."), "success")
+            elif action == "retry":
+                n = reminder_service.retry_failed(event.id, reminder.id, current_user, now)
+                flash(ngettext("%(num)d failed message will be tried again.",
+                               "%(num)d failed messages will be tried again.", n), "success")
+            else:
+                n = reminder_service.send_to_those_without(event.id, reminder.id, current_user, now)
+                flash(ngettext("The reminder is on its way to %(num)d person.",
+                               "The reminder is on its way to %(num)d people.", n), "success")
+        except (LookupError, errors.DomainError):
+            flash(_("That is not possible for this reminder now."), "error")
+    return redirect(url_for(".edit_reminder", event_id=event.id, reminder_id=reminder.id)
+                    if action != "cancel" else url_for(".reminders", event_id=event.id))

@@ -1,0 +1,207 @@
+"""Reminders: compose, schedule, queue for the audience (at most one each), retry, log."""
+from flask_babel import force_locale, gettext
+from sqlalchemy import func, select, update
+
+from ..domain import reminders as rules
+from ..extensions import db
+from ..models import Event, OutboxMessage, Registration, Reminder, SessionChoice
+from .activity import log_activity
+from .unit_of_work import is_sqlite, lock_rows, write_transaction
+
+
+def default_texts():
+    """The automatic reminder's text in Swedish and English."""
+    texts = {}
+    for locale in ("sv", "en"):
+        with force_locale(locale):
+            texts[locale] = (
+                gettext("Reminder: {event} on {date}"),
+                gettext(
+                    "Hello {name},\n\nWelcome to {event} on {date} at {time}, {venue}.\n\n"
+                    "Your dialogue session: {session} (room {room}).\n\n"
+                    "Can you no longer come? Cancel so that someone on the waiting list gets "
+                    "your place: {manage_link}"
+                ),
+            )
+    return texts
+
+
+def ensure_automatic_reminder(event, now):
+    """The event's automatic reminder, created with the default text if it has none yet.
+    Its send time follows the event's start. The caller commits."""
+    reminder = db.session.scalar(
+        select(Reminder).where(Reminder.event_id == event.id, Reminder.automatic))
+    if reminder is None:
+        texts = default_texts()
+        reminder = Reminder(event_id=event.id, automatic=True, subject=texts["sv"][0],
+                            body=texts["sv"][1], subject_en=texts["en"][0], body_en=texts["en"][1],
+                            audience=rules.Audience().as_json(), created_at=now, updated_at=now,
+                            send_at=event.starts_at, status=Reminder.SCHEDULED)
+        db.session.add(reminder)
+    if reminder.status == Reminder.SCHEDULED or reminder.status == Reminder.CANCELLED:
+        if event.reminder_days_before is None:
+            reminder.status = Reminder.CANCELLED
+        else:
+            reminder.status = Reminder.SCHEDULED
+            reminder.send_at = rules.automatic_send_at(event.starts_at, event.reminder_days_before)
+    return reminder
+
+
+def audience_of(event_id, audience, *, only_without=None):
+    """The active registrations a reminder reaches; `only_without`: skip those who have
+    already had that reminder (for "send again to those who have not had it")."""
+    rows = db.session.execute(
+        select(Registration, SessionChoice.session_id, SessionChoice.state)
+        .join(SessionChoice, SessionChoice.registration_id == Registration.id)
+        .where(Registration.event_id == event_id, Registration.status == Registration.ACTIVE,
+               ~Registration.email_key.like("walk-in:%"))
+        .order_by(Registration.name, Registration.id)
+    ).all()
+    people, choices = {}, {}
+    for registration, session_id, state in rows:
+        people[registration.id] = registration
+        choices.setdefault(registration.id, {})[session_id] = state
+    chosen = [r for rid, r in people.items() if audience.includes(choices[rid], r.created_at)]
+    if only_without is not None:
+        had = set(db.session.scalars(select(OutboxMessage.registration_id).where(
+            OutboxMessage.reminder_id == only_without)))
+        chosen = [r for r in chosen if r.id not in had]
+    return chosen
+
+
+def _queue(reminder, now):
+    """One outbox row per person in the audience who has none for this reminder yet. The
+    unique dedupe key makes "at most one" a fact of the database, not only of this code."""
+    people = audience_of(reminder.event_id, rules.Audience.from_json(reminder.audience),
+                         only_without=reminder.id)
+    for registration in people:
+        db.session.add(OutboxMessage(
+            kind="reminder", registration_id=registration.id, reminder_id=reminder.id,
+            to_address=registration.email, locale=registration.locale,
+            payload={"reminder_id": reminder.id}, next_attempt_at=now, created_at=now,
+            dedupe_key=f"reminder:{reminder.id}:{registration.id}",
+        ))
+    reminder.status = Reminder.SENT
+    reminder.queued_at = reminder.queued_at or now
+    return len(people)
+
+
+def _values(form_values, now):
+    rules.check_placeholders(form_values["subject"], form_values["body"],
+                             form_values.get("subject_en", ""), form_values.get("body_en", ""))
+    return form_values
+
+
+@write_transaction()
+def save_reminder(event_id, reminder_id, values, audience, send_at, actor, now, send_now=False):
+    """Create or edit a reminder (only while it has not gone out). Unknown placeholders are
+    refused before anything is stored."""
+    _values(values, now)
+    if reminder_id:
+        reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
+        if reminder is None or reminder.event_id != event_id:
+            raise LookupError(reminder_id)
+        if reminder.status == Reminder.SENT:
+            raise rules.ReminderLocked()
+    else:
+        reminder = Reminder(event_id=event_id, created_by_id=getattr(actor, "id", None),
+                            created_at=now)
+        db.session.add(reminder)
+    for field in ("subject", "body", "subject_en", "body_en"):
+        setattr(reminder, field, values.get(field) or "")
+    reminder.audience = audience.as_json()
+    reminder.updated_at = now
+    reminder.status = Reminder.SCHEDULED
+    reminder.send_at = now if send_now else send_at
+    db.session.flush()
+    queued = _queue(reminder, now) if send_now else 0
+    log_activity(event_id, actor, "reminder.sent" if send_now else "reminder.scheduled",
+                 reminder.subject, now, reminder_id=reminder.id, recipients=queued)
+    return reminder, queued
+
+
+@write_transaction()
+def cancel_reminder(event_id, reminder_id, actor, now):
+    reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
+    if reminder is None or reminder.event_id != event_id:
+        raise LookupError(reminder_id)
+    if reminder.status != Reminder.SCHEDULED:
+        raise rules.ReminderLocked()
+    reminder.status = Reminder.CANCELLED
+    log_activity(event_id, actor, "reminder.cancelled", reminder.subject, now, reminder_id=reminder.id)
+
+
+@write_transaction()
+def send_to_those_without(event_id, reminder_id, actor, now):
+    """Queue a sent reminder for people in its audience who have not had it (late sign-ups)."""
+    reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
+    if reminder is None or reminder.event_id != event_id or reminder.status != Reminder.SENT:
+        raise LookupError(reminder_id)
+    queued = _queue(reminder, now)
+    log_activity(event_id, actor, "reminder.sent_again", reminder.subject, now,
+                 reminder_id=reminder.id, recipients=queued)
+    return queued
+
+
+@write_transaction()
+def retry_failed(event_id, reminder_id, actor, now):
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.reminder_id == reminder_id, OutboxMessage.status == OutboxMessage.FAILED)
+        .values(status=OutboxMessage.QUEUED, attempts=0, next_attempt_at=now, last_error=None)
+    )
+    log_activity(event_id, actor, "reminder.retry", "", now, reminder_id=reminder_id,
+                 messages=result.rowcount)
+    return result.rowcount
+
+
+@write_transaction()
+def queue_due_reminders(now, limit=20):
+    """Turn scheduled reminders whose time has come into outbox rows. Run by the mail worker
+    and by `flask deliver-mail`; two workers never queue the same reminder (row lock + the
+    unique key per person)."""
+    query = (select(Reminder).join(Event, Event.id == Reminder.event_id)
+             .where(Reminder.status == Reminder.SCHEDULED, Reminder.send_at <= now,
+                    Event.status.in_((Event.PUBLISHED, Event.CLOSED)), Event.starts_at > now)
+             .order_by(Reminder.send_at).limit(limit))
+    if not is_sqlite():
+        query = query.with_for_update(skip_locked=True, of=Reminder)
+    total = 0
+    for reminder in db.session.scalars(query).all():
+        total += _queue(reminder, now)
+    return total
+
+
+def sent_log(reminder_id):
+    rows = db.session.execute(
+        select(OutboxMessage, Registration.name)
+        .join(Registration, Registration.id == OutboxMessage.registration_id, isouter=True)
+        .where(OutboxMessage.reminder_id == reminder_id)
+        .order_by(Registration.name, OutboxMessage.id)
+    ).all()
+    totals = {}
+    for message, _name in rows:
+        key = "queued" if message.status == OutboxMessage.SENDING else message.status
+        totals[key] = totals.get(key, 0) + 1
+    return rows, totals
+
+
+def reminders_of(event_id):
+    counts = dict(db.session.execute(
+        select(OutboxMessage.reminder_id, func.count(OutboxMessage.id))
+        .join(Reminder, Reminder.id == OutboxMessage.reminder_id)
+        .where(Reminder.event_id == event_id).group_by(OutboxMessage.reminder_id)).all())
+    reminders = db.session.scalars(select(Reminder).where(Reminder.event_id == event_id)
+                                   .order_by(Reminder.automatic.desc(), Reminder.send_at)).all()
+    return reminders, counts
+
+
+def placeholder_values(registration, base_values):
+    """The values for one person (manage_link is added at delivery, never stored)."""
+    choices = sorted(registration.choices, key=lambda c: c.block.starts_at)
+    live = [c for c in choices if c.state != SessionChoice.CANCELLED]
+    values = dict(base_values)
+    values["name"] = registration.name
+    values["session"] = ", ".join(c.session.title for c in live)
+    values["room"] = ", ".join(c.session.room for c in live if c.session.room)
+    return values
