@@ -19,10 +19,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_mail import Connection
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from ..domain.delivery import PERMANENT, classify_smtp_failure, next_attempt
 from ..extensions import db
-from ..models import OutboxMessage
+from ..models import DialogueSession, OutboxMessage, Registration, SessionChoice
 from ..services.reminders import queue_due_reminders
 from ..services.unit_of_work import begin_write, is_sqlite
 from ..timeutil import utcnow
@@ -135,16 +136,27 @@ def deliver_due(now=None, owner=None, limit=None):
     if not claimed:
         return counts
 
+    # Everything the templates need, loaded for the whole batch in a few queries.
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+        .options(
+            selectinload(OutboxMessage.registration).selectinload(Registration.event),
+            selectinload(OutboxMessage.registration).selectinload(Registration.choices)
+            .selectinload(SessionChoice.session).selectinload(DialogueSession.leads),
+            selectinload(OutboxMessage.registration).selectinload(Registration.choices)
+            .selectinload(SessionChoice.block),
+            selectinload(OutboxMessage.reminder),
+            selectinload(OutboxMessage.user),
+        )
     ).all()
     prepared = []
     for row in rows:
         message_id, attempts = row.id, row.attempts
         try:
             message = build_message(row, now)
-            # Rendering may issue a single-use token (invitations, resets): keep it.
-            db.session.commit()
+            if db.session.new or db.session.dirty:
+                # Rendering issued a single-use token (invitations, resets): keep it.
+                db.session.commit()
             prepared.append((message_id, attempts, message))
         except Skip as reason:
             db.session.rollback()
