@@ -65,6 +65,8 @@ class Config:
     SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
 
     DEMO_DATA_ALLOWED = True
+    # How many reverse proxies (nginx) sit in front and may set X-Forwarded-For/-Proto.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 
     # Rate limits (Flask-Limiter). In memory by default; set REDIS_URL so that several
     # app processes share the counters.

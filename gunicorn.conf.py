@@ -37,6 +37,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # path redacted; the request id joins the two lines.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 access_log_format = '%(h)s %(t)s "%(m)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json":
+    access_log_format = (
+        '{"logger": "gunicorn.access", "remote": "%(h)s", "time": "%(t)s", "method": "%(m)s", '
+        '"status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s, '
+        '"request_id": "%({x-request-id}o)s"}'
+    )
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "eventapp"

@@ -16,6 +16,7 @@ of 50, checked in the database; (d) the attendee list (not built yet); (e) worke
 """
 import argparse
 import http.client
+import itertools
 import json
 import os
 import re
@@ -257,27 +258,35 @@ def _wrk_ms(out, label):
 
 
 def python_load(port, path, duration, connections):
-    """wrk's stand-in: threads each repeating GET over http.client (a new connection per
-    response, as sync workers close them)."""
+    """wrk's stand-in: threads each repeating GET over http.client."""
+
+    def get(_n):
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        try:
+            status, _headers, _body = _exchange(conn, "GET", path)
+        finally:
+            conn.close()
+        if status >= 400:
+            raise Failed(str(status))
+
+    return closed_loop(connections, duration, get, "python")
+
+
+def closed_loop(clients, duration, one, label):
+    """`clients` threads each repeating one(n) for `duration` seconds, n counting up across
+    threads; one(n) raises Failed for a unit that went wrong. Rate, percentiles, errors."""
     latencies, errors, lock = [], {}, threading.Lock()
+    counter = itertools.count(1)
     stop_at = time.perf_counter() + duration
 
-    def client(_i):
+    def run(_i):
         mine, my_errors = [], {}
-        conn = http.client.HTTPConnection(HOST, port, timeout=30)
         while time.perf_counter() < stop_at:
             started = time.perf_counter()
             try:
-                conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-                if response.status >= 400:
-                    my_errors[str(response.status)] = my_errors.get(str(response.status), 0) + 1
-                if response.will_close:
-                    conn.close()
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                my_errors[type(exc).__name__] = my_errors.get(type(exc).__name__, 0) + 1
+                one(next(counter))
+            except Failed as failure:
+                my_errors[str(failure)] = my_errors.get(str(failure), 0) + 1
                 continue
             mine.append((time.perf_counter() - started) * 1000)
         with lock:
@@ -286,7 +295,7 @@ def python_load(port, path, duration, connections):
                 errors[key] = errors.get(key, 0) + value
 
     started = time.perf_counter()
-    run_threads(client, connections)
+    run_threads(run, clients)
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
@@ -295,8 +304,27 @@ def python_load(port, path, duration, connections):
         "p50_ms": percentile(latencies, 0.50),
         "p99_ms": percentile(latencies, 0.99),
         "errors": errors,
-        "client": "python",
+        "client": label,
     }
+
+
+def mean_of(first, second):
+    """Two runs of the same load as one: mean rate, mean percentiles, errors added up."""
+    errors = dict(first["errors"])
+    for key, value in second["errors"].items():
+        errors[key] = errors.get(key, 0) + value
+    return {
+        "rps": (first["rps"] + second["rps"]) / 2,
+        "requests": first["requests"] + second["requests"],
+        "p50_ms": _mean(first["p50_ms"], second["p50_ms"]),
+        "p99_ms": _mean(first["p99_ms"], second["p99_ms"]),
+        "errors": errors,
+        "client": first["client"],
+    }
+
+
+def _mean(a, b):
+    return None if a is None or b is None else (a + b) / 2
 
 
 def run_threads(target, count):
@@ -318,17 +346,17 @@ class SignUpClient:
         self.path = f"/events/{event['slug']}/signup"
 
     def open(self):
-        """GET the form; returns (cookie, token) or raises SignUpFailed."""
+        """GET the form; returns (cookie, token) or raises Failed."""
         conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
         try:
             status, headers, body = _exchange(conn, "GET", self.path)
         finally:
             conn.close()
         if status != 200:
-            raise SignUpFailed(f"GET form {status}")
+            raise Failed(f"GET form {status}")
         match = CSRF.search(body)
         if not match:
-            raise SignUpFailed("GET form: no CSRF token")
+            raise Failed("GET form: no CSRF token")
         return _cookie(headers, ""), match.group(1)
 
     def submit(self, cookie, token, n, session_for_block):
@@ -352,12 +380,12 @@ class SignUpClient:
                 {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
             )
             if status != 302:
-                raise SignUpFailed(f"POST {status}")
+                raise Failed(f"POST {status}")
             cookie = _cookie(headers, cookie)
             location = urlsplit(headers.get("Location", "")).path
             status, _headers, _body = _exchange(conn, "GET", location, None, {"Cookie": cookie})
             if status != 200:
-                raise SignUpFailed(f"GET thanks {status}")
+                raise Failed(f"GET thanks {status}")
         finally:
             conn.close()
 
@@ -366,8 +394,8 @@ class SignUpClient:
         self.submit(cookie, token, n, session_for_block)
 
 
-class SignUpFailed(Exception):
-    pass
+class Failed(Exception):
+    """One unit of load that went wrong; its text is the error's label ("POST 500")."""
 
 
 def _exchange(conn, method, path, body=None, headers=None):
@@ -376,7 +404,7 @@ def _exchange(conn, method, path, body=None, headers=None):
         response = conn.getresponse()
         data = response.read().decode("utf-8", "replace")
     except (OSError, http.client.HTTPException) as exc:
-        raise SignUpFailed(f"{method} {type(exc).__name__}") from exc
+        raise Failed(f"{method} {type(exc).__name__}") from exc
     if response.will_close:
         conn.close()
     return response.status, response.msg, data
@@ -410,39 +438,12 @@ def use_wrk(args):
 def signup_phase(args, port, event):
     """Complete sign-ups from `--signup-clients` clients for `--duration` seconds."""
     client = SignUpClient(port, event)
-    latencies, errors, lock = [], {}, threading.Lock()
-    counter = iter(range(1, 10**9))
-    stop_at = time.perf_counter() + args.duration
 
-    def run(i):
-        mine, my_errors = [], {}
-        while time.perf_counter() < stop_at:
-            with lock:
-                n = next(counter)
-            started = time.perf_counter()
-            try:
-                client.sign_up(n, lambda block: block["sessions"][n % len(block["sessions"])])
-            except SignUpFailed as failure:
-                my_errors[str(failure)] = my_errors.get(str(failure), 0) + 1
-                continue
-            mine.append((time.perf_counter() - started) * 1000)
-        with lock:
-            latencies.extend(mine)
-            for key, value in my_errors.items():
-                errors[key] = errors.get(key, 0) + value
+    def sign_up(n):
+        client.sign_up(n, lambda block: block["sessions"][n % len(block["sessions"])])
 
-    started = time.perf_counter()
-    run_threads(run, args.signup_clients)
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "rps": len(latencies) / elapsed,
-        "requests": len(latencies),
-        "p50_ms": percentile(latencies, 0.50),
-        "p99_ms": percentile(latencies, 0.99),
-        "errors": errors,
-        "client": f"python, {args.signup_clients} threads",
-    }
+    return closed_loop(args.signup_clients, args.duration, sign_up,
+                       f"python, {args.signup_clients} threads")
 
 
 def rush_phase(args, port, event, env):
@@ -452,18 +453,24 @@ def rush_phase(args, port, event, env):
     barrier = threading.Barrier(args.rush, timeout=120)
     outcomes, lock = {}, threading.Lock()
 
+    def record(outcome):
+        with lock:
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
     def run(i):
         try:
             cookie, token = client.open()
+        except Failed as failure:
+            barrier.abort()  # no rush without everybody: release the others at once
+            return record(str(failure))
+        try:
             barrier.wait()
             client.submit(cookie, token, 1_000_000 + i, lambda block: session_id)
-            outcome = "ok"
-        except SignUpFailed as failure:
-            outcome = str(failure)
+        except Failed as failure:
+            return record(str(failure))
         except threading.BrokenBarrierError:
-            outcome = "barrier broken"
-        with lock:
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            return record("not started: a form did not open")
+        record("ok")
 
     started = time.perf_counter()
     run_threads(run, args.rush)
@@ -491,7 +498,7 @@ def rush_phase(args, port, event, env):
     }
 
 
-def attendee_list_phase(args, port, event):
+def attendee_list_phase(port, data):
     # TODO(issue 6): the lead's attendee list does not exist yet. When it does:
     #   1. bench/data.py load: add a session with 500 registrations and a lead account
     #      (the services, as load_demo does), and return its id and the lead's login;
@@ -516,7 +523,7 @@ def verdict(ok):
 
 
 def build_rows(args, hello, pages, signups, rush, memory):
-    rows = [{"measure": "hello-world", **_figures(hello, "req/s"), "ratio": 1.0,
+    rows = [{"measure": "hello-world (mean)", **_figures(hello, "req/s"), "ratio": 1.0,
              "target": "(reference)", "verdict": ""}]
     for name, result in pages:
         ratio = result["rps"] / hello["rps"]
@@ -595,6 +602,7 @@ def main(argv=None):
 
 def run(args, workdir, started):
     port = free_port()
+    load_at_start = os.getloadavg()[0]
     with fresh_database(args.database, workdir) as database_url:
         env = server_env(database_url, port, args.workers, workdir)
         run_step([str(BIN / "flask"), "db", "upgrade"], env, "flask db upgrade")
@@ -611,18 +619,23 @@ def run(args, workdir, started):
         form_path = f"{event_path}/signup"
         with gunicorn(env, port, workdir) as (master_pid, log_path):
             warm_up(port, ["/__bench/hello", event_path, form_path])
-            hello = page_phase(args, port, "/__bench/hello")
+            hello_before = page_phase(args, port, "/__bench/hello")
             pages = [("event page GET", page_phase(args, port, event_path)),
                      ("sign-up form GET", page_phase(args, port, form_path))]
             signups = signup_phase(args, port, data["signups"])
             rush = rush_phase(args, port, data["rush"], env)
-            attendee_list_phase(args, port, None)
+            attendee_list_phase(port, data)
+            # Neighbours on the machine come and go: the reference is hello-world measured
+            # before and after the other phases, averaged; both are printed.
+            hello_after = page_phase(args, port, "/__bench/hello")
             memory = [(pid, rss_mb(pid)) for pid in sorted(worker_pids(master_pid))]
+        hello = mean_of(hello_before, hello_after)
         rows = build_rows(args, hello, pages, signups, rush, memory)
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    title = (f"eventapp benchmark: {args.database}, {stamp}, gunicorn {args.workers} workers, "
-             f"hello-world {hello['rps']:.0f} req/s ({hello['client']})")
+    title = (f"eventapp benchmark: {args.database}, {stamp}, gunicorn {args.workers} sync workers, "
+             f"hello-world {hello_before['rps']:.0f} req/s before, {hello_after['rps']:.0f} after "
+             f"({hello['client']}); load average at start {load_at_start:.2f}")
     print()
     print(title)
     print(render_table(rows))
@@ -637,6 +650,9 @@ def run(args, workdir, started):
         "settings": {k: str(v) for k, v in vars(args).items()},
         "limits_raised": True,
         "hello": hello,
+        "hello_before": hello_before,
+        "hello_after": hello_after,
+        "load_average_at_start": load_at_start,
         "rows": rows,
         "rush": rush,
         "seconds": round(time.monotonic() - started, 1),
