@@ -65,6 +65,8 @@ class Config:
     SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
 
     DEMO_DATA_ALLOWED = True
+    # Seconds an anonymous visitor's copy of an event page may be reused (0: off).
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "2"))
     # How many reverse proxies (nginx) sit in front and may set X-Forwarded-For/-Proto.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 
@@ -102,6 +104,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    PAGE_CACHE_SECONDS = 0
     RATELIMIT_STORAGE_URI = "memory://"
     SECRET_KEY = "test-secret-key-not-for-production"
     BASE_URL = "http://eventapp.test"

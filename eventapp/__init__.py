@@ -11,6 +11,7 @@ from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
 from . import logging_setup, static_files
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .security import register_security
 from .extensions import mail as mail_extension  # `mail` is also the name of our subpackage
 
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
@@ -35,6 +36,7 @@ def create_app(config=None, overrides=None):
     static_files.init_app(app)
 
     register_extensions(app)
+    register_security(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)

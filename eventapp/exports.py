@@ -2,8 +2,6 @@
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -29,6 +27,10 @@ def to_csv(header, rows):
 
 
 def to_xlsx(header, rows, title="Deltagare"):
+    # Imported here: openpyxl costs every web worker ~9 MB, and few requests export.
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]

@@ -7,11 +7,12 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..domain import capacity, errors, signup
 from ..domain.errors import AlreadyRegistered, RegistrationCancelled
 from ..extensions import db
-from ..models import DialogueSession, Event, Registration, SessionChoice
+from ..models import DialogueSession, Event, ParallelBlock, Registration, SessionChoice
 from .activity import log_activity
 from .outbox import enqueue
 from .unit_of_work import lock_rows, write_transaction
@@ -88,9 +89,7 @@ def register(event_id, details: Details, choices, locale, now, notify=True, sour
     Organisers registering someone by hand (`source="organiser"`) are not held to the
     sign-up window, but every capacity rule still applies.
     """
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise LookupError(event_id)
+    event = _event_for_booking(event_id)
     if source == "web":
         signup.ensure_signup_open(signup.EventWindow.of(event), now)
     elif event.status == Event.CANCELLED:
@@ -291,6 +290,18 @@ def waiting_position(choice):
 def _detail_values(details: Details):
     values = {field: (getattr(details, field) or "").strip() for field in DETAIL_FIELDS}
     return values
+
+
+def _event_for_booking(event_id):
+    """The event with its blocks and sessions only (not whatever a page had loaded with it)."""
+    event = db.session.scalars(
+        select(Event).where(Event.id == event_id)
+        .options(selectinload(Event.blocks).selectinload(ParallelBlock.sessions))
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if event is None:
+        raise LookupError(event_id)
+    return event
 
 
 def _waiting_count(session_id):

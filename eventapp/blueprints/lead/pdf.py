@@ -2,7 +2,6 @@
 import os
 
 from flask_babel import format_date, format_time, gettext as _
-from fpdf import FPDF
 
 # A Unicode font if the machine has one (Debian: fonts-dejavu-core); otherwise the PDF's own
 # Helvetica, which covers Swedish letters but not every name, so others become "?".
@@ -24,6 +23,9 @@ def _setup_font(pdf):
 
 
 def attendance_pdf(session, registrations):
+    # Imported here: fpdf2 (with fontTools and Pillow) costs every web worker ~17 MB.
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()

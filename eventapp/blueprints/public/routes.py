@@ -10,6 +10,7 @@ from ...services import booking, queries
 from ...timeutil import utcnow
 from ...tokens import read_manage_token
 from ...mail.messages import choice_rows
+from ...pagecache import cached_page
 from .forms import (
     CancelForm,
     DetailsForm,
@@ -78,15 +79,25 @@ def index():
 @bp.get("/events/<slug>")
 @access("public")
 def event(slug):
-    event = _event_or_404(slug)
-    _label, counts = seat_labeller(event)
-    state = signup.signup_state(signup.EventWindow.of(event), utcnow())
-    return render_template("public/event.html", event=event, counts=counts, signup_state=state)
+    def render():
+        event = _event_or_404(slug)
+        _label, counts = seat_labeller(event)
+        state = signup.signup_state(signup.EventWindow.of(event), utcnow())
+        return render_template("public/event.html", event=event, counts=counts,
+                               signup_state=state)
+
+    return cached_page(("event", slug), render)
 
 
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
 @access("public")
 def signup_form(slug):
+    if request.method == "GET":
+        return cached_page(("signup", slug), lambda: _signup_form(slug)[0], with_csrf=True)
+    return _signup_form(slug)
+
+
+def _signup_form(slug):
     event = _event_or_404(slug)
     now = utcnow()
     state = signup.signup_state(signup.EventWindow.of(event), now)
@@ -111,7 +122,7 @@ def signup_form(slug):
             summary_error = exc.code
         else:
             session["registration_id"] = registration.id
-            return redirect(url_for(".thanks", slug=event.slug))
+            return redirect(url_for(".thanks", slug=slug))
         # Seat counts may have moved while the person typed; show them as they are now.
         label, counts = seat_labeller(event)
         _relabel(form, event, label)

@@ -1,0 +1,48 @@
+"""The short-lived page cache: shared HTML, but every visitor's own CSRF token."""
+from eventapp import pagecache
+from tests.factories import make_event, make_user, sign_up
+from tests.helpers import CSRF, login, text_of
+
+
+def test_cached_sign_up_forms_give_each_visitor_their_own_working_token(make_app, inbox):
+    app = make_app(PAGE_CACHE_SECONDS=60)
+    pagecache.clear()
+    with app.app_context():
+        event = make_event(capacities=(5,))
+        slug, block, session = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
+    tokens = []
+    for n in (1, 2):
+        client = app.test_client()
+        page = client.get(f"/events/{slug}/signup").get_data(as_text=True)
+        token = CSRF.search(page).group(1)
+        tokens.append(token)
+        response = client.post(f"/events/{slug}/signup", data={
+            "csrf_token": token, "name": f"Person {n}", "email": f"p{n}@example.org",
+            "organisation": "Umeå kommun", "consent": "y", f"block_{block}": str(session)})
+        assert response.status_code == 302, text_of(response)
+    assert tokens[0] != tokens[1]
+    pagecache.clear()
+
+
+def test_the_event_page_is_reused_for_anonymous_visitors_but_never_for_staff(make_app, inbox):
+    app = make_app(PAGE_CACHE_SECONDS=60)
+    pagecache.clear()
+    with app.app_context():
+        make_user()
+        event = make_event(capacities=(5,))
+        slug, event_id = event.slug, event.id
+    assert "5 platser kvar" in text_of(app.test_client().get(f"/events/{slug}"))
+    with app.app_context():
+        from eventapp.extensions import db
+        from eventapp.models import Event
+
+        sign_up(db.session.get(Event, event_id), 1)
+    # Within the cache's few seconds an anonymous visitor may see the count from before...
+    assert "5 platser kvar" in text_of(app.test_client().get(f"/events/{slug}"))
+    # ...but staff always see it as it is, and so does everyone once the copy is gone.
+    staff = app.test_client()
+    login(staff, "organisator@example.org")
+    assert "4 platser kvar" in text_of(staff.get(f"/events/{slug}"))
+    pagecache.clear()
+    assert "4 platser kvar" in text_of(app.test_client().get(f"/events/{slug}"))
+    pagecache.clear()
