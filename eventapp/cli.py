@@ -63,6 +63,16 @@ def register(app):
             click.echo(f"{user.name} ({role}): {base}/login/token/{token}")
         click.echo("Each link works once, for one hour.")
 
+    @app.cli.command("apply-retention")
+    def apply_retention_command():
+        """Remove personal data whose time is up (run daily from cron)."""
+        from .services.privacy import apply_retention
+        from .timeutil import utcnow
+
+        counts = apply_retention(utcnow())
+        click.echo(f"sensitive answers cleared: {counts['sensitive_cleared']}, "
+                   f"registrations anonymised: {counts['anonymised']}")
+
     @app.cli.command("deliver-mail")
     @click.option("--batches", default=100, help="Stop after this many batches.")
     def deliver_mail_command(batches):

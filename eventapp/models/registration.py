@@ -39,6 +39,8 @@ class Registration(db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="sv")
     consent_version: Mapped[int] = mapped_column(default=1)
     consented_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The privacy text exactly as the person saw it when they agreed.
+    consent_text: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default=ACTIVE)
     # "web" (the person), "organiser" (registered by hand), "walk_in" (added at the door).
     source: Mapped[str] = mapped_column(String(20), default="web")

@@ -83,7 +83,7 @@ def _promote_from_waiting_list(session, now):
 
 @write_transaction(on_integrity_error=AlreadyRegistered)
 def register(event_id, details: Details, choices, locale, now, notify=True, source="web",
-             actor=None):
+             actor=None, consent_text=""):
     """Sign a person up for an event with one session per parallel block.
 
     Organisers registering someone by hand (`source="organiser"`) are not held to the
@@ -114,6 +114,7 @@ def register(event_id, details: Details, choices, locale, now, notify=True, sour
         locale=locale,
         consent_version=event.privacy_version,
         consented_at=now,
+        consent_text=consent_text,
         created_at=now,
         updated_at=now,
         **_detail_values(details),

@@ -6,6 +6,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ...access import access
+from ...ratelimits import email_from_form, per_address, per_email
 from ...domain.accounts import InvalidToken, PasswordTooWeak
 from ...extensions import limiter, login_manager
 from ...models import AccountToken, User
@@ -30,17 +31,6 @@ def load_user(user_id):
     return user
 
 
-def email_from_form():
-    value = request.form.get("email", "")
-    return value.strip().lower()[:254] or request.remote_addr or "-"
-
-
-def _per_email():
-    return current_app.config["RATELIMIT_PER_EMAIL"]
-
-
-def _per_address():
-    return current_app.config["RATELIMIT_PER_ADDRESS"]
 
 
 def safe_next(target):
@@ -58,8 +48,8 @@ def landing_page(user):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_per_address, methods=["POST"])
-@limiter.limit(_per_email, key_func=email_from_form, methods=["POST"])
+@limiter.limit(per_address, methods=["POST"])
+@limiter.limit(per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def login():
     if current_user.is_authenticated:
@@ -89,8 +79,8 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_per_address, methods=["POST"])
-@limiter.limit(_per_email, key_func=email_from_form, methods=["POST"])
+@limiter.limit(per_address, methods=["POST"])
+@limiter.limit(per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def forgot_password():
     form = ForgotPasswordForm()
@@ -103,7 +93,7 @@ def forgot_password():
 
 
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
-@limiter.limit(_per_address, methods=["POST"])
+@limiter.limit(per_address, methods=["POST"])
 @access("public")
 def set_password(token):
     now = utcnow()

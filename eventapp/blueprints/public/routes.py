@@ -1,12 +1,14 @@
 """Public pages: events, sign-up, the personal manage link, language switch."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from ...access import access
+from ...extensions import limiter
+from ...ratelimits import email_from_form, per_address, per_email, signup_per_email
 from ...domain import errors, signup
-from ...services import booking, queries
+from ...services import booking, privacy as privacy_service, queries
 from ...timeutil import utcnow
 from ...tokens import read_manage_token
 from ...mail.messages import choice_rows
@@ -90,6 +92,8 @@ def event(slug):
 
 
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
+@limiter.limit(per_address, methods=["POST"])
+@limiter.limit(signup_per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def signup_form(slug):
     if request.method == "GET":
@@ -108,7 +112,8 @@ def _signup_form(slug):
         details = details_from_form(form)
         choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
         try:
-            registration = booking.register(event.id, details, choices, str(get_locale()), now)
+            registration = booking.register(event.id, details, choices, str(get_locale()), now,
+                                            consent_text=consent_text(event))
         except errors.AlreadyRegistered as exc:
             form.email.errors.append(MESSAGES[exc.code])
             summary_error = "already_registered"
@@ -145,6 +150,17 @@ def _signup_form(slug):
     )
 
 
+def default_privacy_text():
+    return _("We use your details to run the event: the list of participants, the dialogue "
+             "sessions, catering and email about the event. Session leads and organisers see "
+             "them. They are removed after the event.")
+
+
+def consent_text(event):
+    """The privacy text the person saw next to the consent box, kept with their registration."""
+    return event.privacy_text or default_privacy_text()
+
+
 def _block_of(event, session_id):
     for block in event.blocks:
         if any(s.id == session_id for s in block.sessions):
@@ -173,6 +189,8 @@ def thanks(slug):
 
 
 @bp.route("/events/<slug>/link", methods=["GET", "POST"])
+@limiter.limit(per_address, methods=["POST"])
+@limiter.limit(per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def resend_link(slug):
     event = _event_or_404(slug)
@@ -351,3 +369,36 @@ def privacy():
 @access("public")
 def accessibility():
     return render_template("public/accessibility.html")
+
+
+@bp.get("/manage/<token>/data")
+@access("manage_token")
+def my_data(token):
+    registration = _registration_from_token(token)
+    return render_template("public/my_data.html", token=token, event=registration.event,
+                           data=privacy_service.personal_data(registration))
+
+
+@bp.get("/manage/<token>/data.json")
+@access("manage_token")
+def my_data_json(token):
+    registration = _registration_from_token(token)
+    response = jsonify(privacy_service.personal_data(registration))
+    response.headers["Content-Disposition"] = 'attachment; filename="mina-uppgifter.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/manage/<token>/delete", methods=["GET", "POST"])
+@access("manage_token")
+def delete_my_data(token):
+    registration = _registration_from_token(token)
+    form = CancelForm()
+    if form.validate_on_submit():
+        event_slug = registration.event.slug
+        privacy_service.delete_registration(registration.id, utcnow())
+        session.pop("registration_id", None)
+        flash(_("Your registration and everything we stored about you are deleted."), "success")
+        return redirect(url_for(".event", slug=event_slug))
+    return render_template("public/delete.html", token=token, event=registration.event,
+                           registration=registration, form=form), (400 if form.is_submitted() else 200)

@@ -1,0 +1,21 @@
+"""Rate-limit keys and values (Flask-Limiter). Tight limits are keyed on the email address a
+form names, so one person cannot hammer one account or address; the per-address ceiling is
+high, since a whole municipality may sign up from behind one address."""
+from flask import current_app, request
+
+
+def email_from_form():
+    value = request.form.get("email", "")
+    return "email:" + (value.strip().lower()[:254] or (request.remote_addr or "-"))
+
+
+def per_address():
+    return current_app.config["RATELIMIT_PER_ADDRESS"]
+
+
+def per_email():
+    return current_app.config["RATELIMIT_PER_EMAIL"]
+
+
+def signup_per_email():
+    return current_app.config["RATELIMIT_SIGNUP_PER_EMAIL"]

@@ -1,0 +1,117 @@
+"""Personal data: the retention schedule, a person's copy of their data, and deletion."""
+from datetime import timedelta
+
+from sqlalchemy import String, cast, delete, literal, select, update
+
+from ..domain import retention
+from ..extensions import db
+from ..models import ActivityEntry, Event, OutboxMessage, Registration, SessionChoice
+from .booking import _promote_from_waiting_list
+from .unit_of_work import lock_rows, write_transaction
+
+ANONYMOUS = ""
+
+
+@write_transaction()
+def apply_retention(now):
+    """Remove what is due: sensitive answers first, then everything that identifies a person.
+    Counts per session and per organisation stay for statistics. Safe to run again."""
+    cleared = anonymised = 0
+    for event in db.session.scalars(select(Event).where(Event.ends_at < now)).all():
+        if retention.sensitive_data_due(event.ends_at, event.sensitive_retention_days, now):
+            cleared += db.session.execute(
+                update(Registration)
+                .where(Registration.event_id == event.id,
+                       (Registration.dietary_needs != "") | (Registration.accessibility_needs != ""))
+                .values(dietary_needs="", accessibility_needs="")
+            ).rowcount
+        if event.anonymised_at is None and retention.anonymisation_due(
+                event.ends_at, event.retention_days, now):
+            anonymised += _anonymise_event(event, now)
+    return {"sensitive_cleared": cleared, "anonymised": anonymised}
+
+
+def _anonymise_event(event, now):
+    ids = select(Registration.id).where(Registration.event_id == event.id)
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.registration_id.in_(ids)))
+    count = db.session.execute(
+        update(Registration).where(Registration.event_id == event.id).values(
+            name=ANONYMOUS, email=ANONYMOUS, job_title="", dietary_needs="",
+            accessibility_needs="", discussion_topic="",
+            email_key=literal("anonymised:") + cast(Registration.id, String),
+        )
+    ).rowcount
+    # Log lines name people in their summary; the action and time stay.
+    db.session.execute(update(ActivityEntry).where(ActivityEntry.event_id == event.id)
+                       .values(summary="", details={}))
+    event.anonymised_at = now
+    return count
+
+
+def personal_data(registration):
+    """Everything stored about one person, as plain data (for JSON and the readable page)."""
+    messages = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.registration_id == registration.id).order_by(OutboxMessage.id)).all()
+    return {
+        "event": {"title": registration.event.title, "starts_at": registration.event.starts_at.isoformat() + "Z"},
+        "registration": {
+            "name": registration.name, "email": registration.email,
+            "organisation": registration.organisation, "job_title": registration.job_title,
+            "dietary_needs": registration.dietary_needs,
+            "accessibility_needs": registration.accessibility_needs,
+            "discussion_topic": registration.discussion_topic, "language": registration.locale,
+            "status": registration.status, "source": registration.source,
+            "registered_at": registration.created_at.isoformat() + "Z",
+            "updated_at": registration.updated_at.isoformat() + "Z",
+            "cancelled_at": registration.cancelled_at.isoformat() + "Z" if registration.cancelled_at else None,
+        },
+        "consent": {"version": registration.consent_version,
+                    "agreed_at": registration.consented_at.isoformat() + "Z",
+                    "text": registration.consent_text},
+        "sessions": [
+            {"block": c.block.title, "session": c.session.title, "room": c.session.room,
+             "place": c.state, "checked_in_at": c.checked_in_at.isoformat() + "Z" if c.checked_in_at else None}
+            for c in registration.choices
+        ],
+        "emails": [
+            {"kind": m.kind, "to": m.to_address, "status": m.status,
+             "queued_at": m.created_at.isoformat() + "Z",
+             "sent_at": m.sent_at.isoformat() + "Z" if m.sent_at else None}
+            for m in messages
+        ],
+        "who_sees_it": "the organisers of the event and the leads of the sessions chosen",
+        "kept_until": {
+            "dietary_and_accessibility_needs": _after(registration.event.ends_at,
+                                                      registration.event.sensitive_retention_days),
+            "everything_that_identifies_you": _after(registration.event.ends_at,
+                                                     registration.event.retention_days),
+        },
+    }
+
+
+def _after(moment, days):
+    return (moment + timedelta(days=days)).isoformat() + "Z"
+
+
+@write_transaction()
+def delete_registration(registration_id, now):
+    """The person's right to erasure: free the seat (the waiting list moves up), then remove
+    the registration, its messages and the log's mention of the name, at once."""
+    registration = lock_rows(Registration, [registration_id]).get(registration_id)
+    if registration is None:
+        raise LookupError(registration_id)
+    event_id = registration.event_id
+    held = [c for c in registration.choices if c.state != SessionChoice.CANCELLED]
+    from ..models import DialogueSession
+
+    sessions = lock_rows(DialogueSession, {c.session_id for c in held})
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.registration_id == registration.id))
+    name = registration.name
+    db.session.delete(registration)
+    db.session.flush()
+    for session in sessions.values():
+        _promote_from_waiting_list(session, now)
+    for entry in db.session.scalars(select(ActivityEntry).where(ActivityEntry.event_id == event_id)):
+        if (entry.details or {}).get("registration_id") == registration_id or (name and entry.summary == name):
+            entry.summary, entry.details = "", {}
+    return event_id
