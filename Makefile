@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 # Tests run in parallel with nothing; keep pip quiet about the optional local index.
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: run test test-browser install install-dev translations extract-messages db demo worker lock clean
+.PHONY: run test test-browser install install-dev translations extract-messages db demo worker lock clean fuzz audit
 
 run: install translations instance/secret_key db demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with the mail worker beside it (Ctrl-C stops both)."
@@ -87,3 +87,12 @@ bench-sqlite: install translations
 
 bench-postgres: install translations
 	$(BIN)/python bench/run.py --database postgresql $(BENCH_ARGS)
+
+fuzz: install-dev translations
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
+
+# Not part of .ci/run: the vulnerability database is not reachable from the CI machines, and
+# pip-audit would then say "no known vulnerabilities" without having checked anything.
+audit: install
+	$(PIP) install pip-audit
+	$(BIN)/pip-audit -r requirements.txt

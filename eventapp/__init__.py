@@ -3,9 +3,10 @@ import logging
 import os
 import secrets
 
-from flask import Flask, has_request_context, render_template, session
+from flask import Flask, abort, has_request_context, render_template, request, session
 from flask_babel import format_date, format_time, get_locale
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
@@ -81,7 +82,17 @@ def register_extensions(app):
             install_sqlite_locking(db.engine)
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """<int:...> in URLs, but never past what an INTEGER column holds (PostgreSQL would
+    refuse the query with an error instead of a plain 404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app):
+    app.url_map.converters["int"] = DatabaseIdConverter
     from .blueprints.health.routes import bp as health_bp
     from .blueprints.auth.routes import bp as auth_bp
     from .blueprints.lead.routes import bp as lead_bp
@@ -96,6 +107,12 @@ def register_blueprints(app):
 
 
 def register_errorhandlers(app):
+    @app.before_request
+    def refuse_nul_bytes():
+        # No text column can hold NUL (PostgreSQL refuses it), and no real URL has one.
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            abort(400)
+
     def render_error(error):
         code = error.code if isinstance(error, HTTPException) else 500
         if code not in ERROR_CODES:

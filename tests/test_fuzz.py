@@ -1,0 +1,135 @@
+"""Generated input at every form and every URL with an id: never a 5xx, never half a write.
+
+In `make test` this runs reproducibly (derandomize, no example database); `make fuzz` sets
+FUZZ_EXAMPLES high and FUZZ_RANDOM=1 to explore.
+"""
+import os
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import func, select
+
+from eventapp.extensions import db
+from eventapp.models import DialogueSession, Registration, SessionChoice
+from eventapp.services.reminders import ensure_automatic_reminder
+from eventapp.timeutil import utcnow
+from eventapp.tokens import manage_token
+from tests.factories import make_event, make_lead_user, make_user, sign_up
+from tests.helpers import CSRF, login
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
+RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
+
+FIELDS = ["name", "email", "organisation", "job_title", "dietary_needs", "accessibility_needs",
+          "discussion_topic", "consent", "title", "venue", "starts_at", "ends_at", "capacity",
+          "subject", "body", "states", "session_ids", "when", "send_at", "password", "confirm",
+          "notify", "waitlist_enabled", "lead_ids", "q", "summary", "retention_days",
+          "sensitive_retention_days", "reminder_days_before", "include_waiting", "preview", "send",
+          "ask_organisation", "signup_opens_at", "signup_closes_at", "speakers", "room"]
+
+nasty_text = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=10),
+    st.sampled_from(["", " ", "\x00", "0", "-1", "99999999999999999999", "1e9", "NaN",
+                     "2027-02-30T25:61", "2027-06-15T10:00", "<script>alert(1)</script>",
+                     "=HYPERLINK(\"x\")", "a@b", "x" * 3000, "ÅÄÖ åäö", "\ud7ff", "y", "on",
+                     "confirmed", "waiting", "now", "later", "{name}", "{okänd}"]),
+)
+form_values = st.dictionaries(st.sampled_from(FIELDS + ["block_1", "block_2", "block_999"]),
+                              st.one_of(nasty_text, st.lists(nasty_text, max_size=3)), max_size=8)
+id_values = st.one_of(st.integers(min_value=-2, max_value=10**12), st.sampled_from([1, 2, 3]))
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        make_user()
+        event = make_event(capacities=(2, 1), blocks=2)
+        other = make_event(capacities=(1,))
+        make_lead_user(event.blocks[0].sessions[0], "lead@example.org", "Lead")
+        registration = sign_up(event, 1)
+        sign_up(event, 2)
+        sign_up(event, 3)
+        ensure_automatic_reminder(event, utcnow())
+        db.session.commit()
+        values = {"slug": event.slug, "token": manage_token(registration), "event_id": event.id,
+                  "block_id": event.blocks[0].id, "session_id": event.blocks[0].sessions[0].id,
+                  "registration_id": registration.id, "choice_id": registration.choices[0].id,
+                  "item_id": 1, "reminder_id": 1, "action": "promote", "fmt": "csv",
+                  "other_event_id": other.id, "code": "sv"}
+    clients = {}
+    for who, email in (("public", None), ("organiser", "organisator@example.org"),
+                       ("lead", "lead@example.org")):
+        client = app.test_client()
+        if email:
+            login(client, email)
+        token = CSRF.search(client.get(f"/events/{values['slug']}/link").get_data(as_text=True)).group(1)
+        clients[who] = (client, token)
+    return values, clients
+
+
+def invariants_hold():
+    """Nothing half-written: every seat within capacity, one choice per block, a registration
+    never without its choices (walk-ins choose one block only)."""
+    over = db.session.execute(
+        select(DialogueSession.id)
+        .join(SessionChoice, SessionChoice.session_id == DialogueSession.id)
+        .where(SessionChoice.state == "confirmed")
+        .group_by(DialogueSession.id, DialogueSession.capacity)
+        .having(func.count(SessionChoice.id) > DialogueSession.capacity)
+    ).all()
+    assert over == []
+    for registration in db.session.scalars(select(Registration)):
+        blocks = [c.block_id for c in registration.choices]
+        assert len(blocks) == len(set(blocks))
+        if registration.source != "walk_in":
+            assert len(blocks) == len(registration.event.blocks), registration.id
+
+
+def test_no_generated_input_causes_a_server_error_or_half_a_write(app, world):
+    values, clients = world
+    rules = [r for r in app.url_map.iter_rules()
+             if r.endpoint != "static" and not r.endpoint.startswith("health.")]
+
+    @settings(max_examples=EXAMPLES, derandomize=not RANDOM, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(rule_index=st.integers(min_value=0, max_value=len(rules) - 1), data=form_values,
+           ids=st.dictionaries(st.sampled_from(["event_id", "registration_id", "choice_id",
+                                                "session_id", "block_id", "item_id", "reminder_id"]),
+                               id_values),
+           text_arg=nasty_text, with_token=st.booleans(), raw=st.booleans())
+    def run(rule_index, data, ids, text_arg, with_token, raw):
+        rule = rules[rule_index]
+        who = rule.endpoint.split(".")[0]
+        client, token = clients[who if who in ("organiser", "lead") else "public"]
+        args = {}
+        for name in rule.arguments:
+            if name in ids:
+                args[name] = max(ids[name], 0)
+            elif name in ("slug", "token", "action", "fmt", "code") and text_arg and not with_token:
+                args[name] = text_arg
+            else:
+                args[name] = values[name]
+        try:
+            url = rule.build(args, append_unknown=False)[1]
+        except Exception:
+            url = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+        if "POST" in rule.methods:
+            if raw:
+                body = b"csrf_token=" + quote(token).encode() + b"&name=%ff%fe\xff&email=" + \
+                    text_arg.encode("utf-8", "surrogatepass")[:200]
+                response = client.post(url, data=body,
+                                       content_type="application/x-www-form-urlencoded")
+            else:
+                payload = dict(data)
+                if with_token:
+                    payload["csrf_token"] = token
+                response = client.post(url, data=payload)
+        else:
+            response = client.get(url, query_string={k: v for k, v in data.items() if isinstance(v, str)})
+        assert response.status_code < 500, (rule.rule, url, data)
+
+    run()
+    with app.app_context():
+        invariants_hold()
