@@ -44,3 +44,17 @@ def to_xlsx(header, rows, title="Deltagare"):
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def download(header, rows, fmt, filename, sheet_title):
+    """A CSV or XLSX attachment that no cache keeps (it holds personal data)."""
+    from flask import Response
+
+    if fmt == "csv":
+        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx(header, rows, title=sheet_title)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}.{fmt}"',
+        "Cache-Control": "no-store"})

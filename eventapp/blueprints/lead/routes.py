@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from ...access import access, ensure_can_lead
 from ...collation import swedish_key
 from ...domain import errors
-from ...exports import to_csv, to_xlsx
+from ...exports import download
 from ...extensions import db
 from ...models import DialogueSession, Event, Lead, ParallelBlock, SessionChoice, session_leads
 from ...services import attendance, events as event_service
@@ -160,14 +160,7 @@ def export(session_id, fmt):
     header, rows = export_table(view)
     event_service.log_export(view["event"].id, current_user, fmt, len(rows), utcnow(),
                              session_id=session.id)
-    name = f"deltagarlista-{session.id}.{fmt}"
-    if fmt == "csv":
-        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body = to_xlsx(header, rows, title=_("Attendees"))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return download(header, rows, fmt, f"deltagarlista-{session.id}", _("Attendees"))
 
 
 @bp.get("/sessions/<int:session_id>/sheet")

@@ -1,5 +1,5 @@
 """The organiser's pages: events, programme builder, dashboard, registrations, exports."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from ...access import access
 from ...domain import errors
 from ...domain.reminders import PLACEHOLDERS, Audience, fill_placeholders, unknown_placeholders
-from ...exports import to_csv, to_xlsx
+from ...exports import download
 from ...extensions import db
 from ...models import (
     ActivityEntry,
@@ -248,13 +248,21 @@ def edit_item(event_id, item_id=None):
 @bp.post("/events/<int:event_id>/items/<int:item_id>/delete")
 @access("organiser")
 def delete_item(event_id, item_id):
+    return _delete_from_programme(event_id, event_service.delete_programme_item, item_id)
+
+
+def _delete_from_programme(event_id, delete, target_id):
+    """Delete an item, block or session after the button's CSRF check; back to the programme."""
     event = _event(event_id)
     if ConfirmForm().validate_on_submit():
         try:
-            event_service.delete_programme_item(event.id, item_id, current_user, utcnow())
+            delete(event.id, target_id, current_user, utcnow())
         except LookupError:
             abort(404)
-        flash(_("Deleted."), "success")
+        except errors.DomainError as exc:
+            _fail(exc)
+        else:
+            flash(_("Deleted."), "success")
     return redirect(url_for(".programme", event_id=event.id))
 
 
@@ -289,17 +297,7 @@ def edit_block(event_id, block_id=None):
 @bp.post("/events/<int:event_id>/blocks/<int:block_id>/delete")
 @access("organiser")
 def delete_block(event_id, block_id):
-    event = _event(event_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            event_service.delete_block(event.id, block_id, current_user, utcnow())
-        except LookupError:
-            abort(404)
-        except errors.DomainError as exc:
-            _fail(exc)
-        else:
-            flash(_("Deleted."), "success")
-    return redirect(url_for(".programme", event_id=event.id))
+    return _delete_from_programme(event_id, event_service.delete_block, block_id)
 
 
 def _lead_choices(form):
@@ -373,17 +371,7 @@ def invite_lead(event_id, block_id, session_id):
 @bp.post("/events/<int:event_id>/sessions/<int:session_id>/delete")
 @access("organiser")
 def delete_session(event_id, session_id):
-    event = _event(event_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            event_service.delete_session(event.id, session_id, current_user, utcnow())
-        except LookupError:
-            abort(404)
-        except errors.DomainError as exc:
-            _fail(exc)
-        else:
-            flash(_("Deleted."), "success")
-    return redirect(url_for(".programme", event_id=event.id))
+    return _delete_from_programme(event_id, event_service.delete_session, session_id)
 
 
 # --- registrations -----------------------------------------------------------------------
@@ -575,14 +563,7 @@ def export(event_id, fmt):
         abort(404)
     header, rows = _export_rows(event)
     event_service.log_export(event.id, current_user, fmt, len(rows), utcnow())
-    name = f"{event.slug}-anmalningar.{fmt}"
-    if fmt == "csv":
-        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body = to_xlsx(header, rows, title=_("Registrations"))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return download(header, rows, fmt, f"{event.slug}-anmalningar", _("Registrations"))
 
 
 @bp.get("/events/<int:event_id>/catering")
