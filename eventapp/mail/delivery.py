@@ -167,6 +167,9 @@ def deliver_due(now=None, owner=None, limit=None):
             db.session.rollback()
             _finish(message_id, owner, status=OutboxMessage.FAILED, last_error=f"render: {exc}")
             counts["failed"] += 1
+    # End the read transaction before marking rows: on SQLite a transaction that read and
+    # then writes fails at once if another worker wrote in between ("database is locked").
+    db.session.rollback()
 
     if not cfg.get("MAIL_SERVER"):
         for message_id, _attempts, message in prepared:
