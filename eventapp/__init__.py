@@ -5,6 +5,7 @@ import secrets
 
 from flask import Flask, abort, has_request_context, render_template, request, session
 from flask_babel import format_date, format_time, get_locale
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -143,6 +144,12 @@ def register_template_helpers(app):
     @app.template_filter("time")
     def time_(value):
         return format_time(value, "HH:mm") if value else ""
+
+    @app.template_global()
+    def lang_of(event):
+        """` lang="sv"` on organiser-written text when the page is in another language."""
+        lang = getattr(event, "content_language", None) or "sv"
+        return Markup(f' lang="{lang}"') if lang != str(get_locale()) else ""
 
     @app.context_processor
     def globals_():

@@ -31,6 +31,8 @@ class Event(db.Model):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    # The language the organiser wrote the event's texts in (WCAG 3.1.2: marked in pages).
+    content_language: Mapped[str] = mapped_column(String(10), default="sv")
     signup_opens_at: Mapped[datetime | None]
     signup_closes_at: Mapped[datetime | None]
     contact_name: Mapped[str] = mapped_column(String(200), default="")

@@ -24,7 +24,7 @@ from .reminders import ensure_automatic_reminder
 from .unit_of_work import lock_rows, write_transaction
 
 EVENT_FIELDS = (
-    "title", "summary", "description", "venue", "address", "starts_at", "ends_at",
+    "title", "content_language", "summary", "description", "venue", "address", "starts_at", "ends_at",
     "signup_opens_at", "signup_closes_at", "capacity", "contact_name", "contact_email",
     "contact_phone", "retention_days", "sensitive_retention_days", "reminder_days_before",
 )

@@ -55,6 +55,8 @@ FIELD_CHOICES = [SelectChoice("off", _l("Not asked")), SelectChoice("optional", 
 
 class EventForm(_StartEnd, BaseForm):
     title = _line(_l("Title"), required=True)
+    content_language = SelectField(_l("Language of the event's texts"), default="sv", choices=[
+        SelectChoice("sv", _l("Swedish")), SelectChoice("en", _l("English"))])
     summary = _line(_l("Short summary"), max_length=500)
     description = _text(_l("Description"))
     venue = _line(_l("Venue"), required=True)

@@ -85,7 +85,7 @@ def events():
 
 def _event_values(form):
     values = {f: form[f].data for f in (
-        "title", "summary", "description", "venue", "address", "capacity", "contact_name",
+        "title", "content_language", "summary", "description", "venue", "address", "capacity", "contact_name",
         "contact_email", "contact_phone", "privacy_text", "retention_days",
         "sensitive_retention_days", "reminder_days_before")}
     for f in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at"):
