@@ -26,3 +26,17 @@ def test_bench_reads_latency_percentiles_from_wrk_output():
     out = "  Latency Distribution\n     50%  812.00us\n     99%    1.20s\n"
     assert bench._wrk_ms(out, "50%") == 0.812
     assert bench._wrk_ms(out, "99%") == 1200.0
+
+
+def test_bench_attendee_list_rows_pass_only_when_the_query_count_does_not_grow():
+    bench = load_bench()
+    hello = {"rps": 1000.0}
+    measured = {"rps": 40.0, "requests": 400, "p50_ms": 90.0, "p99_ms": 300.0, "errors": {},
+                "queries": {"small": 14, "large": 14, "small_people": 10, "large_people": 500}}
+    speed, queries = bench.attendee_rows(hello, measured)
+    assert speed["ratio"] == 0.04 and speed["verdict"] == "PASS"  # reported, no req/s target
+    assert queries["figure"] == "14 at 10 people, 14 at 500" and queries["verdict"] == "PASS"
+    measured["queries"]["large"] = 514
+    assert bench.attendee_rows(hello, measured)[1]["verdict"] == "MISS"
+    failed = {"error": "sign-in: POST /login 400", "queries": measured["queries"]}
+    assert bench.attendee_rows(hello, failed)[0]["verdict"] == "MISS"

@@ -7,12 +7,11 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ..domain import capacity, errors, signup
 from ..domain.errors import AlreadyRegistered, RegistrationCancelled
 from ..extensions import db
-from ..models import DialogueSession, Event, ParallelBlock, Registration, SessionChoice
+from ..models import DialogueSession, Event, Registration, SessionChoice
 from .activity import log_activity
 from .outbox import enqueue
 from .unit_of_work import lock_rows, write_transaction
@@ -81,7 +80,7 @@ def _promote_from_waiting_list(session, now):
     return promoted
 
 
-@write_transaction(on_integrity_error=AlreadyRegistered)
+@write_transaction(on_integrity_error=AlreadyRegistered, keep_loaded=True)
 def register(event_id, details: Details, choices, locale, now, notify=True, source="web",
              actor=None, consent_text=""):
     """Sign a person up for an event with one session per parallel block.
@@ -294,12 +293,9 @@ def _detail_values(details: Details):
 
 
 def _event_for_booking(event_id):
-    """The event with its blocks and sessions only (not whatever a page had loaded with it)."""
-    event = db.session.scalars(
-        select(Event).where(Event.id == event_id)
-        .options(selectinload(Event.blocks).selectinload(ParallelBlock.sessions))
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    """The event with its blocks and sessions: as the page loaded it a moment ago, if it did.
+    Capacity and waiting lists are read again under lock; this is only the structure."""
+    event = db.session.get(Event, event_id)
     if event is None:
         raise LookupError(event_id)
     return event

@@ -1,6 +1,6 @@
 """Read-side helpers for pages: what the event page and forms show. No writes here."""
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import DialogueSession, Event, ParallelBlock, Registration, SessionChoice
@@ -14,19 +14,26 @@ def published_upcoming(now):
     ).all()
 
 
-def public_event(slug):
-    """An event as the public sees it (not drafts), with its programme loaded."""
+def public_event(slug, load="programme"):
+    """An event as the public sees it (not drafts).
+
+    `load`: "programme" (items, blocks, sessions and leads, for the event page), "sessions"
+    (blocks and sessions, for forms) or "event" (the row alone). Loading only what a page
+    shows keeps the busy sign-up path short.
+    """
     if not isinstance(slug, str) or len(slug) > 120:
         return None
-    return db.session.scalar(
-        select(Event)
-        .where(Event.slug == slug, Event.status != Event.DRAFT)
-        .options(
+    options = {
+        "programme": [
             selectinload(Event.programme_items),
-            selectinload(Event.blocks)
-            .selectinload(ParallelBlock.sessions)
+            selectinload(Event.blocks).selectinload(ParallelBlock.sessions)
             .selectinload(DialogueSession.leads),
-        )
+        ],
+        "sessions": [selectinload(Event.blocks).selectinload(ParallelBlock.sessions)],
+        "event": [],
+    }[load]
+    return db.session.scalar(
+        select(Event).where(Event.slug == slug, Event.status != Event.DRAFT).options(*options)
     )
 
 
@@ -65,12 +72,13 @@ def seat_counts_for_sessions(session_ids):
 
 
 def registration_with_choices(registration_id):
+    """A registration with its choices, their sessions, blocks and leads, in two queries."""
     return db.session.scalar(
         select(Registration)
         .where(Registration.id == registration_id)
         .options(
-            selectinload(Registration.choices).selectinload(SessionChoice.session)
+            joinedload(Registration.choices).joinedload(SessionChoice.session)
             .selectinload(DialogueSession.leads),
-            selectinload(Registration.choices).selectinload(SessionChoice.block),
+            joinedload(Registration.choices).joinedload(SessionChoice.block),
         )
     )

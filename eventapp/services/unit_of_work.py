@@ -40,9 +40,24 @@ def is_sqlite():
     return db.session.get_bind().dialect.name == "sqlite"
 
 
-def begin_write():
-    """End whatever read transaction is open and start one that will write."""
-    db.session.rollback()
+def begin_write(keep_loaded=False):
+    """End whatever read transaction is open and start one that will write.
+
+    `keep_loaded`: the read transaction is ended with a commit that leaves loaded objects as
+    they are, so a service can use what the page just read (an event's blocks and sessions)
+    without reading it again. Rows whose values matter are re-read under lock anyway.
+    """
+    session = db.session()
+    if keep_loaded and session.in_transaction() and not (
+            session.new or session.dirty or session.deleted):
+        previous = session.expire_on_commit
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = previous
+    else:
+        session.rollback()
     if is_sqlite():
         _want_immediate.set(True)
         try:
@@ -63,7 +78,7 @@ def lock_rows(model, ids):
     return {row.id: row for row in rows}
 
 
-def write_transaction(on_integrity_error=None):
+def write_transaction(on_integrity_error=None, keep_loaded=False):
     """Run a service function as one writing transaction: commit on success, roll back on error.
 
     `on_integrity_error` turns a unique-constraint violation (a race the database settled)
@@ -73,7 +88,7 @@ def write_transaction(on_integrity_error=None):
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            begin_write()
+            begin_write(keep_loaded=keep_loaded)
             try:
                 result = fn(*args, **kwargs)
                 db.session.commit()

@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy import inspect
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from ...access import access
@@ -65,8 +66,8 @@ def seat_labeller(event):
     return label, counts
 
 
-def _event_or_404(slug):
-    event = queries.public_event(slug)
+def _event_or_404(slug, load="programme"):
+    event = queries.public_event(slug, load)
     if event is None:
         abort(404)
     return event
@@ -102,10 +103,15 @@ def signup_form(slug):
 
 
 def _signup_form(slug):
-    event = _event_or_404(slug)
+    # A GET (rendered once per cache period) shows the leads; a POST mostly redirects.
+    event = _event_or_404(slug, "programme" if request.method == "GET" else "sessions")
     now = utcnow()
     state = signup.signup_state(signup.EventWindow.of(event), now)
-    label, counts = seat_labeller(event)
+    # Seat counts are only for showing the form; a sign-up that goes through never shows it.
+    if request.method == "GET":
+        label, counts = seat_labeller(event)
+    else:
+        label, counts = (lambda s: s.title), None
     form = signup_form_for(event, label)
     summary_error = None
     if state == signup.OPEN and form.validate_on_submit():
@@ -126,13 +132,15 @@ def _signup_form(slug):
         except errors.DomainError as exc:
             summary_error = exc.code
         else:
-            session["registration_id"] = registration.id
+            # The primary key is known without reading the committed row back.
+            session["registration_id"] = inspect(registration).identity[0]
             return redirect(url_for(".thanks", slug=slug))
+    elif form.is_submitted() and state != signup.OPEN:
+        summary_error = signup.CLOSED if state == signup.CLOSED else "signup_not_open_yet"
+    if counts is None:
         # Seat counts may have moved while the person typed; show them as they are now.
         label, counts = seat_labeller(event)
         _relabel(form, event, label)
-    elif form.is_submitted() and state != signup.OPEN:
-        summary_error = signup.CLOSED if state == signup.CLOSED else "signup_not_open_yet"
     status = 400 if form.is_submitted() else 200
     return (
         render_template(
@@ -176,7 +184,7 @@ def _relabel(form, event, label):
 @bp.get("/events/<slug>/thanks")
 @access("public")
 def thanks(slug):
-    event = _event_or_404(slug)
+    event = _event_or_404(slug, "event")
     registration_id = session.get("registration_id")
     registration = (
         queries.registration_with_choices(registration_id) if isinstance(registration_id, int) else None
@@ -193,7 +201,7 @@ def thanks(slug):
 @limiter.limit(per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def resend_link(slug):
-    event = _event_or_404(slug)
+    event = _event_or_404(slug, "event")
     form = ResendLinkForm()
     if form.validate_on_submit():
         booking.send_manage_link(event.id, form.email.data, utcnow())
