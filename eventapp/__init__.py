@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
 from . import logging_setup, static_files
+from .activity_labels import activity_label
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .security import register_security
 from .extensions import mail as mail_extension  # `mail` is also the name of our subpackage
@@ -140,6 +141,8 @@ def register_template_helpers(app):
     @app.template_filter("date_short")
     def date_short(value):
         return format_date(value, "long") if value else ""
+
+    app.add_template_filter(activity_label)
 
     @app.template_filter("time")
     def time_(value):

@@ -240,3 +240,24 @@ def test_catering_summary_counts_dietary_needs(app):
     assert "Vegetarisk 2" in page
     assert "Rullstol" in page
     assert "4 anmälda" in page
+
+
+def test_the_activity_log_reads_as_sentences_and_records_who_viewed_lists(app):
+    client = app.test_client()
+    with app.app_context():
+        make_user()
+        event = make_event(capacities=(5, 5))
+        registration = sign_up(event, 1)
+        block = event.blocks[0]
+        base = f"/organiser/events/{event.id}"
+        reg_url = f"{base}/registrations/{registration.id}"
+        other = block.sessions[1].id
+        session_id = block.sessions[0].id
+    login(client, "organisator@example.org")
+    post_form(client, f"{reg_url}/sessions", {f"block_{block.id}": str(other)}, page=reg_url)
+    client.get(f"/lead/sessions/{session_id}")
+    page = text_of(client.get(f"{base}/activity"))
+    assert "Flyttad till ett annat dialogmöte" in page
+    assert "Deltagarlistan visad" in page
+    assert "Olga Organisatör" in page
+    assert "registration.moved" not in page

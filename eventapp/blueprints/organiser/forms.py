@@ -202,7 +202,8 @@ class ReminderForm(BaseForm):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if self.when.data == "later" and not self.send_at.data:
+        # A preview needs no send time yet; saving does.
+        if self.when.data == "later" and not self.send_at.data and not self.preview.data:
             self.send_at.errors = list(self.send_at.errors) + [_l("Choose when to send it.")]
             ok = False
         return ok
