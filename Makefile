@@ -70,7 +70,7 @@ clean:
 # Figures are ratios to a hello-world route on the same gunicorn (see README, Benchmarks).
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export BENCH_DATABASE_URL
-.PHONY: bench bench-sqlite bench-postgres
+.PHONY: bench bench-sqlite bench-postgres bench-reminders
 
 bench: install translations
 	@status=0; \
@@ -87,6 +87,11 @@ bench-sqlite: install translations
 
 bench-postgres: install translations
 	$(BIN)/python bench/run.py --database postgresql $(BENCH_ARGS)
+
+# A 1,000-recipient reminder through the outbox against a bare smtplib loop (aiosmtpd).
+bench-reminders: install-dev translations
+	$(BIN)/python bench/reminders.py --database sqlite
+	$(BIN)/python bench/reminders.py --database postgresql
 
 fuzz: install-dev translations
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
