@@ -215,10 +215,24 @@ def programme(event_id):
                            confirm=ConfirmForm())
 
 
-def _prefill_times(form, event):
-    if request.method == "GET" and form.starts_at.data is None:
-        form.starts_at.data = _local(event.starts_at)
-        form.ends_at.data = _local(event.starts_at)
+def _timed_entry_form(event, model, entry_id, form_class):
+    """A programme item's or block's form: the entry (404 unless it is this event's), its
+    times shown in Stockholm time, and a new one starting at the event's start."""
+    entry = db.session.get(model, entry_id) if entry_id else None
+    if entry_id and (entry is None or entry.event_id != event.id):
+        abort(404)
+    form = form_class(obj=entry)
+    if request.method == "GET":
+        source = entry or event
+        form.starts_at.data = _local(source.starts_at)
+        form.ends_at.data = _local(source.ends_at if entry else source.starts_at)
+    return entry, form
+
+
+def _timed_values(form, fields):
+    values = {f: form[f].data or "" for f in fields}
+    values.update(starts_at=_utc(form.starts_at.data), ends_at=_utc(form.ends_at.data))
+    return values
 
 
 @bp.route("/events/<int:event_id>/items/new", methods=["GET", "POST"])
@@ -226,16 +240,9 @@ def _prefill_times(form, event):
 @access("organiser")
 def edit_item(event_id, item_id=None):
     event = _event(event_id)
-    item = db.session.get(ProgrammeItem, item_id) if item_id else None
-    if item_id and (item is None or item.event_id != event.id):
-        abort(404)
-    form = ProgrammeItemForm(obj=item)
-    if request.method == "GET" and item is not None:
-        form.starts_at.data, form.ends_at.data = _local(item.starts_at), _local(item.ends_at)
-    _prefill_times(form, event)
+    _item, form = _timed_entry_form(event, ProgrammeItem, item_id, ProgrammeItemForm)
     if form.validate_on_submit():
-        values = {f: form[f].data or "" for f in ("title", "speakers", "description")}
-        values.update(starts_at=_utc(form.starts_at.data), ends_at=_utc(form.ends_at.data))
+        values = _timed_values(form, ("title", "speakers", "description"))
         event_service.save_programme_item(event.id, item_id, values, current_user, utcnow())
         flash(_("Saved."), "success")
         return redirect(url_for(".programme", event_id=event.id))
@@ -271,16 +278,9 @@ def _delete_from_programme(event_id, delete, target_id):
 @access("organiser")
 def edit_block(event_id, block_id=None):
     event = _event(event_id)
-    block = db.session.get(ParallelBlock, block_id) if block_id else None
-    if block_id and (block is None or block.event_id != event.id):
-        abort(404)
-    form = BlockForm(obj=block)
-    if request.method == "GET" and block is not None:
-        form.starts_at.data, form.ends_at.data = _local(block.starts_at), _local(block.ends_at)
-    _prefill_times(form, event)
+    block, form = _timed_entry_form(event, ParallelBlock, block_id, BlockForm)
     if form.validate_on_submit():
-        values = {"title": form.title.data, "starts_at": _utc(form.starts_at.data),
-                  "ends_at": _utc(form.ends_at.data)}
+        values = _timed_values(form, ("title",))
         block = event_service.save_block(event.id, block_id, values, current_user, utcnow())
         flash(_("Saved."), "success")
         if block_id is None:
