@@ -124,6 +124,27 @@ def pg_schema_url():
     admin.dispose()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Without TEST_DATABASE_URL the PostgreSQL variants are not run, said once, not per test."""
+    if PG_URL:
+        return
+    skipped = [i for i in items if getattr(i, "callspec", None)
+               and i.callspec.params.get("backend") == "postgresql"]
+    if skipped:
+        dropped = set(skipped)
+        items[:] = [i for i in items if i not in dropped]
+        config.hook.pytest_deselected(items=skipped)
+        config._postgresql_not_run = len(skipped)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    count = getattr(config, "_postgresql_not_run", 0)
+    if count:
+        terminalreporter.write_line(
+            f"PostgreSQL: TEST_DATABASE_URL is not set, so its {count} test variants did not "
+            "run (see README, PostgreSQL)")
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     return request.param

@@ -272,13 +272,13 @@ def _active_registrations(event_id):
         Registration.event_id == event_id, Registration.status == Registration.ACTIVE)).all()
 
 
-@write_transaction()
+@write_transaction(keep_loaded=True)
 def log_export(event_id, actor, fmt, rows, now, session_id=None):
     """Exports hold personal data: each one is written to the event's activity log."""
     log_activity(event_id, actor, "export", fmt, now, rows=rows, session_id=session_id)
 
 
-@write_transaction()
+@write_transaction(keep_loaded=True)
 def log_access(event_id, actor, action, summary, now, **details):
     """Looking at an attendee list is access to personal data: it goes in the activity log."""
     log_activity(event_id, actor, action, summary, now, **details)

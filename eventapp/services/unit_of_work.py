@@ -50,12 +50,7 @@ def begin_write(keep_loaded=False):
     session = db.session()
     if keep_loaded and session.in_transaction() and not (
             session.new or session.dirty or session.deleted):
-        previous = session.expire_on_commit
-        session.expire_on_commit = False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = previous
+        _commit_keeping_loaded(session)
     else:
         session.rollback()
     if is_sqlite():
@@ -64,6 +59,15 @@ def begin_write(keep_loaded=False):
             db.session.connection()
         finally:
             _want_immediate.set(False)
+
+
+def _commit_keeping_loaded(session):
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous
 
 
 def lock_rows(model, ids):
@@ -82,7 +86,8 @@ def write_transaction(on_integrity_error=None, keep_loaded=False):
     """Run a service function as one writing transaction: commit on success, roll back on error.
 
     `on_integrity_error` turns a unique-constraint violation (a race the database settled)
-    into the domain error the user should see.
+    into the domain error the user should see. `keep_loaded` (see begin_write) also leaves
+    what the page loaded usable after the commit, without reading it again.
     """
 
     def decorate(fn):
@@ -91,7 +96,10 @@ def write_transaction(on_integrity_error=None, keep_loaded=False):
             begin_write(keep_loaded=keep_loaded)
             try:
                 result = fn(*args, **kwargs)
-                db.session.commit()
+                if keep_loaded:
+                    _commit_keeping_loaded(db.session())
+                else:
+                    db.session.commit()
                 return result
             except IntegrityError:
                 db.session.rollback()

@@ -5,7 +5,6 @@ With UPDATE_README_SCREENSHOTS=1 this also rewrites the README's screenshots in
 docs/screenshots/ (1280 px wide, Swedish, the visible part of the page only).
 """
 import os
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest

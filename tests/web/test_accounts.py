@@ -10,7 +10,7 @@ from eventapp.mail.delivery import deliver_due
 from eventapp.models import AccountToken, User
 from eventapp.timeutil import utcnow
 from tests.factories import PASSWORD, make_event, make_user
-from tests.helpers import csrf_token, login, parts, post_form, text_of
+from tests.helpers import login, parts, post_form, text_of
 
 NEW_PASSWORD = "fjallbjork-och-lingon"
 

@@ -12,7 +12,7 @@ from eventapp.models import ActivityEntry, OutboxMessage, Registration, SessionC
 from eventapp.services import booking
 from eventapp.timeutil import utcnow
 from tests.factories import details, make_event, make_lead_user, sign_up
-from tests.helpers import csrf_token, login, parts, post_form, text_of
+from tests.helpers import login, parts, post_form, text_of
 
 
 @pytest.fixture

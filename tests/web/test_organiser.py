@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
-from eventapp.models import ActivityEntry, DialogueSession, Event, Registration, SessionChoice
+from eventapp.models import ActivityEntry, Event, Registration, SessionChoice
 from eventapp.timeutil import utc_to_local, utcnow
 from tests.factories import make_event, make_user, sign_up
-from tests.helpers import csrf_token, login, parts, post_form, text_of
+from tests.helpers import login, parts, post_form, text_of
 
 
 def local(dt):

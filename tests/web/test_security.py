@@ -16,8 +16,6 @@ def test_every_page_sends_strict_security_headers(client):
 
 def test_https_deployments_get_hsts_and_secure_cookies(make_app, inbox):
     app = make_app(BASE_URL="https://anmalan.example.se", SESSION_COOKIE_SECURE=True, TRUSTED_PROXIES=1)
-    from eventapp.security import register_security  # noqa: F401 (configured by create_app)
-
     client = app.test_client()
     response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]

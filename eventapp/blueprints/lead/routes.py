@@ -59,6 +59,14 @@ def _session(session_id):
     return session
 
 
+def _logged_session(session_id, action):
+    """The session, once its personal-data view is written to the activity log (GDPR)."""
+    session = _session(session_id)
+    event_service.log_access(session.block.event_id, current_user, action, session.title,
+                             utcnow(), session_id=session.id)
+    return session
+
+
 def attendee_rows(session):
     """(confirmed, waiting): choices of this session with their registrations, in 1 query."""
     choices = db.session.scalars(
@@ -115,20 +123,14 @@ def _list_view(session):
 @bp.get("/sessions/<int:session_id>")
 @access("lead")
 def attendees(session_id):
-    session = _session(session_id)
-    # Logged first: the log's commit would otherwise expire the rows the page is built from.
-    event_service.log_access(session.block.event_id, current_user, "attendees.viewed",
-                             session.title, utcnow(), session_id=session.id)
-    return render_template("lead/attendees.html", **_list_view(_session(session_id)))
+    session = _logged_session(session_id, "attendees.viewed")
+    return render_template("lead/attendees.html", **_list_view(session))
 
 
 @bp.get("/sessions/<int:session_id>/topics")
 @access("lead")
 def topics(session_id):
-    session = _session(session_id)
-    event_service.log_access(session.block.event_id, current_user, "topics.viewed", session.title,
-                             utcnow(), session_id=session.id)
-    session = _session(session_id)
+    session = _logged_session(session_id, "topics.viewed")
     confirmed, waiting = attendee_rows(session)
     grouped = {}
     for c in confirmed + waiting:
@@ -166,10 +168,7 @@ def export(session_id, fmt):
 @bp.get("/sessions/<int:session_id>/sheet")
 @access("lead")
 def sheet(session_id):
-    session = _session(session_id)
-    event_service.log_access(session.block.event_id, current_user, "sheet.viewed", session.title,
-                             utcnow(), session_id=session.id)
-    session = _session(session_id)
+    session = _logged_session(session_id, "sheet.viewed")
     confirmed, _waiting = attendee_rows(session)
     confirmed.sort(key=lambda c: swedish_key(c.registration.name))
     return render_template("lead/sheet.html", session=session, event=session.block.event,

@@ -72,6 +72,12 @@ def _utc(value):
     return local_to_utc(value) if value else None
 
 
+def _form_page(form, **context):
+    """The shared form page; a failed submit answers 400 with the form as typed."""
+    return render_template("organiser/form.html", form=form, **context), (
+        400 if form.is_submitted() else 200)
+
+
 def _fail(exc):
     flash(ORGANISER_MESSAGES.get(exc.code, _("That is not possible.")), "error")
 
@@ -105,8 +111,8 @@ def new_event():
         event = event_service.create_event(_event_values(form), current_user, utcnow())
         flash(_("The event is created as a draft. Add its programme, then publish it."), "success")
         return redirect(url_for(".programme", event_id=event.id))
-    return render_template("organiser/form.html", form=form, title=_("New event"),
-                           back=url_for(".events")), (400 if form.is_submitted() else 200)
+    return _form_page(form, title=_("New event"),
+                      back=url_for(".events"))
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -129,10 +135,9 @@ def edit_event(event_id):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for(".dashboard", event_id=event.id))
-    return render_template("organiser/form.html", form=form, event=event,
-                           title=_("Edit %(event)s", event=event.title),
-                           back=url_for(".dashboard", event_id=event.id)), (
-        400 if form.is_submitted() else 200)
+    return _form_page(form, event=event,
+                      title=_("Edit %(event)s", event=event.title),
+                      back=url_for(".dashboard", event_id=event.id))
 
 
 @bp.get("/events/<int:event_id>")
@@ -195,12 +200,11 @@ def clone_event(event_id):
         copy = event_service.clone_event(event.id, current_user, utcnow(), form.title.data)
         flash(_("A copy is made as a draft. Check its dates before you publish it."), "success")
         return redirect(url_for(".edit_event", event_id=copy.id))
-    return render_template("organiser/form.html", form=form, event=event,
-                           title=_("Copy %(event)s", event=event.title),
-                           intro=_("The copy gets the same programme, sessions, leads and "
-                                   "settings, and no registrations."),
-                           back=url_for(".dashboard", event_id=event.id)), (
-        400 if form.is_submitted() else 200)
+    return _form_page(form, event=event,
+                      title=_("Copy %(event)s", event=event.title),
+                      intro=_("The copy gets the same programme, sessions, leads and "
+                              "settings, and no registrations."),
+                      back=url_for(".dashboard", event_id=event.id))
 
 
 # --- programme ---------------------------------------------------------------------------
@@ -246,10 +250,9 @@ def edit_item(event_id, item_id=None):
         event_service.save_programme_item(event.id, item_id, values, current_user, utcnow())
         flash(_("Saved."), "success")
         return redirect(url_for(".programme", event_id=event.id))
-    return render_template("organiser/form.html", form=form, event=event,
-                           title=_("Programme item") if item_id else _("New programme item"),
-                           back=url_for(".programme", event_id=event.id)), (
-        400 if form.is_submitted() else 200)
+    return _form_page(form, event=event,
+                      title=_("Programme item") if item_id else _("New programme item"),
+                      back=url_for(".programme", event_id=event.id))
 
 
 @bp.post("/events/<int:event_id>/items/<int:item_id>/delete")
@@ -286,12 +289,11 @@ def edit_block(event_id, block_id=None):
         if block_id is None:
             return redirect(url_for(".edit_session", event_id=event.id, block_id=block.id))
         return redirect(url_for(".programme", event_id=event.id))
-    return render_template("organiser/form.html", form=form, event=event,
-                           title=_("Parallel block") if block_id else _("New parallel block"),
-                           intro=_("A time slot with several dialogue sessions at once. "
-                                   "Each participant chooses one."),
-                           back=url_for(".programme", event_id=event.id)), (
-        400 if form.is_submitted() else 200)
+    return _form_page(form, event=event,
+                      title=_("Parallel block") if block_id else _("New parallel block"),
+                      intro=_("A time slot with several dialogue sessions at once. "
+                              "Each participant chooses one."),
+                      back=url_for(".programme", event_id=event.id))
 
 
 @bp.post("/events/<int:event_id>/blocks/<int:block_id>/delete")

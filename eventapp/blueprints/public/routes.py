@@ -2,7 +2,6 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
-from sqlalchemy import inspect
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from ...access import access
@@ -132,8 +131,7 @@ def _signup_form(slug):
         except errors.DomainError as exc:
             summary_error = exc.code
         else:
-            # The primary key is known without reading the committed row back.
-            session["registration_id"] = inspect(registration).identity[0]
+            session["registration_id"] = registration.id
             return redirect(url_for(".thanks", slug=slug))
     elif form.is_submitted() and state != signup.OPEN:
         summary_error = signup.CLOSED if state == signup.CLOSED else "signup_not_open_yet"
