@@ -21,7 +21,7 @@ from eventapp.demo import load_demo  # noqa: E402
 from eventapp.extensions import db  # noqa: E402
 from eventapp.models import Registration, SessionChoice  # noqa: E402
 from eventapp.services import accounts  # noqa: E402
-from eventapp.timeutil import utcnow  # noqa: E402
+from eventapp.util.time import utcnow  # noqa: E402
 from tests.factories import make_event  # noqa: E402
 
 ROOMY = 1_000_000

@@ -97,7 +97,7 @@ def run(url, port, sink, recipients):
     from eventapp.mail.delivery import deliver_due
     from eventapp.models import OutboxMessage, Registration, SessionChoice
     from eventapp.services import reminders
-    from eventapp.timeutil import utcnow
+    from eventapp.util.time import utcnow
     from flask_migrate import upgrade
     from tests.factories import make_event
 

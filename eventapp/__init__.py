@@ -4,18 +4,16 @@ import os
 import secrets
 
 from flask import Flask, abort, has_request_context, render_template, request, session
-from flask_babel import format_date, format_time, get_locale
-from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
-from . import logging_setup, static_files
-from .activity_labels import activity_label
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .security import register_security
 from .extensions import mail as mail_extension  # `mail` is also the name of our subpackage
+from .web import logging_setup, static_files
+from .web.filters import register_template_helpers
+from .web.security import register_security
 
 ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
 
@@ -95,8 +93,8 @@ class DatabaseIdConverter(IntegerConverter):
 
 def register_blueprints(app):
     app.url_map.converters["int"] = DatabaseIdConverter
-    from .blueprints.health.routes import bp as health_bp
     from .blueprints.auth.routes import bp as auth_bp
+    from .blueprints.health.routes import bp as health_bp
     from .blueprints.lead.routes import bp as lead_bp
     from .blueprints.organiser.routes import bp as organiser_bp
     from .blueprints.public.routes import bp as public_bp
@@ -131,32 +129,6 @@ def register_errorhandlers(app):
         app.logger.exception("unhandled error")
         db.session.rollback()
         return render_template("errors/error.html", code=500), 500
-
-
-def register_template_helpers(app):
-    @app.template_filter("date_long")
-    def date_long(value):
-        return format_date(value, "full") if value else ""
-
-    @app.template_filter("date_short")
-    def date_short(value):
-        return format_date(value, "long") if value else ""
-
-    app.add_template_filter(activity_label)
-
-    @app.template_filter("time")
-    def time_(value):
-        return format_time(value, "HH:mm") if value else ""
-
-    @app.template_global()
-    def lang_of(event):
-        """` lang="sv"` on organiser-written text when the page is in another language."""
-        lang = getattr(event, "content_language", None) or "sv"
-        return Markup(f' lang="{lang}"') if lang != str(get_locale()) else ""
-
-    @app.context_processor
-    def globals_():
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
 
 
 def register_commands(app):

@@ -27,7 +27,7 @@ def register(app):
         """Create an account. The password is read from a prompt (or stdin), never an argument."""
         from .domain.accounts import PasswordTooWeak
         from .services import accounts
-        from .timeutil import utcnow
+        from .util.time import utcnow
 
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         try:
@@ -49,7 +49,7 @@ def register(app):
 
         from .models import User
         from .services import accounts
-        from .timeutil import utcnow
+        from .util.time import utcnow
 
         if not current_app.config["DEMO_DATA_ALLOWED"]:
             raise click.ClickException("Demo sign-in links exist only in development.")
@@ -67,7 +67,7 @@ def register(app):
     def apply_retention_command():
         """Remove personal data whose time is up (run daily from cron)."""
         from .services.privacy import apply_retention
-        from .timeutil import utcnow
+        from .util.time import utcnow
 
         counts = apply_retention(utcnow())
         click.echo(f"sensitive answers cleared: {counts['sensitive_cleared']}, "
@@ -79,7 +79,7 @@ def register(app):
         """Deliver every message that is due, then exit (for cron)."""
         from .mail.delivery import deliver_due, worker_id
         from .services.reminders import queue_due_reminders
-        from .timeutil import utcnow
+        from .util.time import utcnow
 
         owner = worker_id()
         totals = {"reminder_messages_queued": queue_due_reminders(utcnow())}

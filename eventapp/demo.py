@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .extensions import db
 from .models import DialogueSession, Event, Lead, ParallelBlock, ProgrammeItem
 from .services import booking
-from .timeutil import local_to_utc, utcnow
+from .util.time import local_to_utc, utcnow
 
 SLUG_PREFIX = "digitala-vasterbotten-uppstart"
 
@@ -152,8 +152,8 @@ def load_demo(now=None, participants=34):
 def _add_demo_accounts(event):
     """Development only: an account for each lead and a demo organiser, no password and no
     mail; `flask demo-logins` prints one-time sign-in links for them."""
-    from .models import User
     from .domain.signup import email_key
+    from .models import User
 
     organiser = User(email="organisator@example.org", email_key="organisator@example.org",
                      name="Demo Organisatör", is_organiser=True, is_demo=True)

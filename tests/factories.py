@@ -5,7 +5,7 @@ from datetime import timedelta
 from eventapp.extensions import db
 from eventapp.models import DialogueSession, Event, Lead, ParallelBlock, ProgrammeItem
 from eventapp.services import booking
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 
 _seq = itertools.count(1)
 

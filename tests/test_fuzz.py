@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from eventapp.extensions import db
 from eventapp.models import DialogueSession, Registration, SessionChoice
 from eventapp.services.reminders import ensure_automatic_reminder
-from eventapp.timeutil import utcnow
-from eventapp.tokens import manage_token
+from eventapp.util.time import utcnow
+from eventapp.web.tokens import manage_token
 from tests.factories import make_event, make_lead_user, make_user, sign_up
 from tests.helpers import CSRF, login
 

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from eventapp.access import access
+from eventapp.web.access import access
 
 
 @contextmanager

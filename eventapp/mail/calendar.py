@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event as VEvent, vCalAddress, vText
 
-from ..timeutil import STOCKHOLM
+from ..util.time import STOCKHOLM
 
 
 def _local(value):

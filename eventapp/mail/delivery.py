@@ -26,7 +26,7 @@ from ..extensions import db
 from ..models import DialogueSession, OutboxMessage, Registration, SessionChoice
 from ..services.reminders import queue_due_reminders
 from ..services.unit_of_work import begin_write, is_sqlite
-from ..timeutil import utcnow
+from ..util.time import utcnow
 from .messages import Skip, build_message
 
 log = logging.getLogger("eventapp.mail")

@@ -5,7 +5,7 @@ from flask_mail import Message
 
 from ..models import Registration, SessionChoice
 from ..services.booking import waiting_position
-from ..tokens import manage_token
+from ..web.tokens import manage_token
 from .calendar import registration_calendar
 
 SUBJECTS = {

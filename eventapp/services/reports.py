@@ -12,7 +12,7 @@ from ..models import (
     Registration,
     SessionChoice,
 )
-from ..timeutil import utc_to_local
+from ..util.time import utc_to_local
 from .queries import seat_counts
 
 SORTS = {

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from eventapp.demo import load_demo
 from eventapp.extensions import db
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 
 from .checks import DESKTOP, REPO
 

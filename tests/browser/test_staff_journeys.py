@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import DialogueSession, SessionChoice, User
-from eventapp.timeutil import utc_to_local, utcnow
+from eventapp.util.time import utc_to_local, utcnow
 from tests.factories import PASSWORD, make_user
 from tests.helpers import parts
 

@@ -14,7 +14,7 @@ from eventapp.domain.errors import (
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, Registration, SessionChoice
 from eventapp.services import booking
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 from tests.factories import details, make_event, sign_up
 
 

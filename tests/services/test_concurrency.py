@@ -6,7 +6,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.models import Registration, SessionChoice
 from eventapp.services import booking
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 from tests.factories import details, make_event
 
 PEOPLE = 50

@@ -12,7 +12,7 @@ from eventapp.extensions import db
 from eventapp.mail.delivery import claim_due, deliver_due
 from eventapp.models import OutboxMessage
 from eventapp.services import booking
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 from tests.conftest import Inbox, free_port
 from tests.factories import make_event, sign_up
 from tests.helpers import manage_link, parts

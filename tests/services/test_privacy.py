@@ -9,7 +9,7 @@ from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
 from eventapp.models import ActivityEntry, Event, OutboxMessage, Registration, SessionChoice
 from eventapp.services import booking, privacy, reports
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 from tests.factories import make_event, make_user, sign_up
 from tests.helpers import csrf_token, manage_link, parts, text_of
 

@@ -14,7 +14,7 @@ from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
 from eventapp.models import OutboxMessage, Registration, Reminder, SessionChoice
 from eventapp.services import booking, reminders
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 from tests.factories import make_event, make_user, sign_up
 from tests.helpers import parts
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import ActivityEntry, ProgrammeItem, Registration
-from eventapp.tokens import manage_token
+from eventapp.web.tokens import manage_token
 from tests.factories import make_event, make_lead_user, make_user, sign_up
 from tests.helpers import login
 
@@ -26,7 +26,7 @@ def world(app):
         registration = sign_up(event, 1)
         item = db.session.scalar(select(ProgrammeItem))
         from eventapp.services.reminders import ensure_automatic_reminder
-        from eventapp.timeutil import utcnow
+        from eventapp.util.time import utcnow
 
         reminder = ensure_automatic_reminder(event, utcnow())
         db.session.commit()

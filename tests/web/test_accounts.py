@@ -8,7 +8,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
 from eventapp.models import AccountToken, User
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 from tests.factories import PASSWORD, make_event, make_user
 from tests.helpers import login, parts, post_form, text_of
 

@@ -10,7 +10,7 @@ from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
 from eventapp.models import ActivityEntry, OutboxMessage, Registration, SessionChoice
 from eventapp.services import booking
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 from tests.factories import details, make_event, make_lead_user, sign_up
 from tests.helpers import login, parts, post_form, text_of
 

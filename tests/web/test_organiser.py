@@ -9,7 +9,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
 from eventapp.models import ActivityEntry, Event, Registration, SessionChoice
-from eventapp.timeutil import utc_to_local, utcnow
+from eventapp.util.time import utc_to_local, utcnow
 from tests.factories import make_event, make_user, sign_up
 from tests.helpers import login, parts, post_form, text_of
 

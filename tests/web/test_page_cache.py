@@ -1,5 +1,5 @@
 """The short-lived page cache: shared HTML, but every visitor's own CSRF token."""
-from eventapp import pagecache
+from eventapp.web import pagecache
 from tests.factories import make_event, make_user, sign_up
 from tests.helpers import CSRF, login, text_of
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
 from eventapp.models import Event, Registration
-from eventapp.timeutil import utcnow
+from eventapp.util.time import utcnow
 from tests.factories import make_event, sign_up
 from tests.helpers import csrf_token, manage_link, parts, text_of
 
@@ -261,7 +261,7 @@ def test_unknown_pages_get_a_friendly_swedish_404(client):
 
 def test_every_post_route_checks_the_csrf_token(app, client):
     from eventapp.services.accounts import issue_token
-    from eventapp.tokens import manage_token
+    from eventapp.web.tokens import manage_token
     from tests.factories import make_user
 
     with app.app_context():

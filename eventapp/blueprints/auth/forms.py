@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ...forms import BaseForm, no_control_characters, strip
+from ...web.forms import BaseForm, no_control_characters, strip
 
 
 class LoginForm(BaseForm):

@@ -5,14 +5,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ...access import access
-from ...ratelimits import email_from_form, per_address, per_email
 from ...domain.accounts import InvalidToken, PasswordTooWeak
 from ...extensions import limiter, login_manager
-from ...models import AccountToken, User
 from ...extensions import db
+from ...models import AccountToken, User
 from ...services import accounts
-from ...timeutil import utcnow
+from ...util.time import utcnow
+from ...web.access import access
+from ...web.ratelimits import email_from_form, per_address, per_email
 from .forms import ForgotPasswordForm, LoginForm, LogoutForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)

@@ -12,10 +12,10 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
-from ...access import access
 from ...extensions import db
 from ...models import OutboxMessage
-from ...timeutil import utcnow
+from ...util.time import utcnow
+from ...web.access import access
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

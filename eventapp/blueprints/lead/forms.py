@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ...forms import BaseForm, no_control_characters, single_line, strip
+from ...web.forms import BaseForm, no_control_characters, single_line, strip
 
 
 class CheckInForm(BaseForm):

@@ -5,16 +5,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ...access import access, ensure_can_lead
-from ...collation import swedish_key
 from ...domain import errors
-from ...exports import download
 from ...extensions import db
 from ...models import DialogueSession, Event, Lead, ParallelBlock, SessionChoice, session_leads
 from ...services import attendance, events as event_service
 from ...services.events import field_setting
 from ...services.queries import seat_counts_for_sessions
-from ...timeutil import utcnow
+from ...util.collation import swedish_key
+from ...util.time import utcnow
+from ...web.access import access, ensure_can_lead
+from ...web.exports import download
 from .forms import CheckInForm, MessageForm, WalkInForm
 from .pdf import attendance_pdf
 

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...forms import BaseForm, no_control_characters, single_line, strip
+from ...web.forms import BaseForm, no_control_characters, single_line, strip
 from ..public.forms import DetailsForm, _add_block_fields, _fix_choice_messages
 
 LINE = [no_control_characters, single_line]

@@ -5,11 +5,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ...access import access
 from ...domain import errors
 from ...domain.reminders import PLACEHOLDERS, Audience, fill_placeholders, unknown_placeholders
-from ...exports import download
 from ...extensions import db
+from ...web.access import access
+from ...web.exports import download
 from ...models import (
     ActivityEntry,
     DialogueSession,
@@ -22,7 +22,7 @@ from ...models import (
 )
 from ...services import accounts, booking, events as event_service, reminders as reminder_service, reports
 from ...services.events import ASKABLE_FIELDS, field_setting
-from ...timeutil import local_to_utc, utc_to_local, utcnow
+from ...util.time import local_to_utc, utc_to_local, utcnow
 from ..public.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
 from ..public.routes import MESSAGES, seat_labeller
 from .forms import (

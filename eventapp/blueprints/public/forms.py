@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
-from ...forms import BaseForm, no_control_characters, single_line, strip
+from ...web.forms import BaseForm, no_control_characters, single_line, strip
 
 LINE = [no_control_characters, single_line]
 TEXT = [no_control_characters]

@@ -4,15 +4,15 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 
-from ...access import access
-from ...extensions import limiter
-from ...ratelimits import email_from_form, per_address, per_email, signup_per_email
 from ...domain import errors, signup
-from ...services import booking, privacy as privacy_service, queries
-from ...timeutil import utcnow
-from ...tokens import read_manage_token
+from ...extensions import limiter
 from ...mail.messages import choice_rows
-from ...pagecache import cached_page
+from ...services import booking, privacy as privacy_service, queries
+from ...util.time import utcnow
+from ...web.access import access
+from ...web.pagecache import cached_page
+from ...web.ratelimits import email_from_form, per_address, per_email, signup_per_email
+from ...web.tokens import read_manage_token
 from .forms import (
     CancelForm,
     DetailsForm,

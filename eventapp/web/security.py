@@ -1,6 +1,7 @@
 """Security headers, cookies and proxies: Flask-Talisman, ProxyFix."""
-from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..extensions import talisman
 
 # No inline script or style anywhere in the pages (emails are not pages).
 CONTENT_SECURITY_POLICY = {
@@ -14,8 +15,6 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-
-talisman = Talisman()
 
 
 def register_security(app):

@@ -1,0 +1,1 @@
+"""Pure helpers with no Flask and no database: time zones, Swedish sorting."""
