@@ -3,8 +3,8 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
 from flask_mail import Message
 
-from ..models import Registration, SessionChoice
-from ..services.booking import waiting_position
+from ..models import Registration
+from ..services.queries import choice_rows
 from ..web.tokens import manage_token
 from .calendar import registration_calendar
 
@@ -32,23 +32,6 @@ NEEDS_ACTIVE = {"confirmation", "changed", "promoted", "manage_link", "event_can
 
 class Skip(Exception):
     """The message no longer makes sense (its registration was cancelled before delivery)."""
-
-
-def choice_rows(registration):
-    """What the person holds in each parallel block, for mail and pages alike."""
-    rows = []
-    for choice in sorted(registration.choices, key=lambda c: c.block.starts_at):
-        rows.append(
-            {
-                "block": choice.block,
-                "session": choice.session,
-                "state": choice.state,
-                "position": waiting_position(choice)
-                if choice.state == SessionChoice.WAITING
-                else None,
-            }
-        )
-    return rows
 
 
 def build_message(row, now):

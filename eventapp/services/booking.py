@@ -273,20 +273,6 @@ def send_manage_link(event_id, email, now):
         enqueue("manage_link", registration, now)
 
 
-def waiting_position(choice):
-    """1 for the first in line."""
-    if choice.state != SessionChoice.WAITING:
-        return None
-    ahead = db.session.scalar(
-        select(func.count(SessionChoice.id)).where(
-            SessionChoice.session_id == choice.session_id,
-            SessionChoice.state == SessionChoice.WAITING,
-            SessionChoice.queue_no < choice.queue_no,
-        )
-    )
-    return ahead + 1
-
-
 def _detail_values(details: Details):
     values = {field: (getattr(details, field) or "").strip() for field in DETAIL_FIELDS}
     return values

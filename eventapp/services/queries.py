@@ -1,4 +1,4 @@
-"""Read-side helpers for pages: what the event page and forms show. No writes here."""
+"""Read-side helpers for pages and mail: what the event page, forms and messages show. No writes."""
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -82,3 +82,34 @@ def registration_with_choices(registration_id):
             joinedload(Registration.choices).joinedload(SessionChoice.block),
         )
     )
+
+
+def choice_rows(registration):
+    """What the person holds in each parallel block, for mail and pages alike."""
+    rows = []
+    for choice in sorted(registration.choices, key=lambda c: c.block.starts_at):
+        rows.append(
+            {
+                "block": choice.block,
+                "session": choice.session,
+                "state": choice.state,
+                "position": waiting_position(choice)
+                if choice.state == SessionChoice.WAITING
+                else None,
+            }
+        )
+    return rows
+
+
+def waiting_position(choice):
+    """1 for the first in line."""
+    if choice.state != SessionChoice.WAITING:
+        return None
+    ahead = db.session.scalar(
+        select(func.count(SessionChoice.id)).where(
+            SessionChoice.session_id == choice.session_id,
+            SessionChoice.state == SessionChoice.WAITING,
+            SessionChoice.queue_no < choice.queue_no,
+        )
+    )
+    return ahead + 1

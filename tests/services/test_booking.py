@@ -13,7 +13,7 @@ from eventapp.domain.errors import (
 )
 from eventapp.extensions import db
 from eventapp.models import OutboxMessage, Registration, SessionChoice
-from eventapp.services import booking
+from eventapp.services import booking, queries
 from eventapp.util.time import utcnow
 from tests.factories import details, make_event, sign_up
 
@@ -48,7 +48,7 @@ def test_full_session_puts_the_next_person_on_the_waiting_list(ctx):
     second = sign_up(event, 2)
     third = sign_up(event, 3)
     assert second.choices[0].state == SessionChoice.WAITING
-    assert [booking.waiting_position(second.choices[0]), booking.waiting_position(third.choices[0])] == [1, 2]
+    assert [queries.waiting_position(second.choices[0]), queries.waiting_position(third.choices[0])] == [1, 2]
 
 
 def test_full_session_without_waiting_list_refuses_and_stores_nothing(ctx):

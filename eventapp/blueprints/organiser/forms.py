@@ -15,11 +15,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...web.forms import BaseForm, no_control_characters, single_line, strip
-from ..public.forms import DetailsForm, _add_block_fields, _fix_choice_messages
+from ...web.forms import (
+    LINE,
+    TEXT,
+    BaseForm,
+    DetailsForm,
+    add_block_fields,
+    fix_choice_messages,
+    strip,
+)
 
-LINE = [no_control_characters, single_line]
-TEXT = [no_control_characters]
 FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -174,9 +179,9 @@ def admin_registration_form_for(event, labels, **kwargs):
         notify = BooleanField(_l("Send the person a confirmation by email"), default=True)
         save = SubmitField(_l("Register"))
 
-    _add_block_fields(AdminRegistrationForm, event.blocks, labels)
+    add_block_fields(AdminRegistrationForm, event.blocks, labels)
     form = AdminRegistrationForm(**kwargs)
-    _fix_choice_messages(form, event)
+    fix_choice_messages(form, event)
     return form
 
 

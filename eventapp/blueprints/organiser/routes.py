@@ -9,7 +9,10 @@ from ...domain import errors
 from ...domain.reminders import PLACEHOLDERS, Audience, fill_placeholders, unknown_placeholders
 from ...extensions import db
 from ...web.access import access
+from ...web.errors import MESSAGES
 from ...web.exports import download
+from ...web.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
+from ...web.seats import seat_labeller
 from ...models import (
     ActivityEntry,
     DialogueSession,
@@ -20,11 +23,9 @@ from ...models import (
     Reminder,
     SessionChoice,
 )
-from ...services import accounts, booking, events as event_service, reminders as reminder_service, reports
+from ...services import accounts, booking, events as event_service, queries, reminders as reminder_service, reports
 from ...services.events import ASKABLE_FIELDS, field_setting
 from ...util.time import local_to_utc, utc_to_local, utcnow
-from ..public.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
-from ..public.routes import MESSAGES, seat_labeller
 from .forms import (
     BlockForm,
     CloneForm,
@@ -433,11 +434,9 @@ def _render_registration(event, registration, details_form=None, choices_form=No
     if choices_form is None:
         current = {block_field_name(c.block): c.session_id for c in registration.choices}
         choices_form = choices_form_for(event, label, formdata=None, data=current)
-    from ...mail.messages import choice_rows
-
     return render_template(
         "organiser/registration.html", event=event, registration=registration,
-        choices=choice_rows(registration), details_form=details_form, choices_form=choices_form,
+        choices=queries.choice_rows(registration), details_form=details_form, choices_form=choices_form,
         counts=counts, cancel_form=NotifyForm(formdata=None), confirm=ConfirmForm(), error=error,
         block_field_name=block_field_name,
         history=[e for e in db.session.scalars(

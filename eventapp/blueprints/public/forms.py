@@ -1,139 +1,16 @@
-"""Sign-up and manage forms. The sign-up form gets one radio group per parallel block."""
+"""Sign-up, cancel and new-link forms. The sign-up form gets one radio group per parallel block."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms import BooleanField, SubmitField
+from wtforms.validators import DataRequired
 
-from ...web.forms import BaseForm, no_control_characters, single_line, strip
-
-LINE = [no_control_characters, single_line]
-TEXT = [no_control_characters]
-
-
-def _email_field(label):
-    return EmailField(
-        label,
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            Length(max=254, message=_l("The email address is too long.")),
-            *LINE,
-            Email(
-                message=_l("Enter an email address in the form name@example.se."),
-                check_deliverability=False,
-                allow_smtputf8=True,
-            ),
-        ],
-    )
-
-
-class DetailsForm(BaseForm):
-    name = StringField(
-        _l("Name"),
-        filters=[strip],
-        validators=[DataRequired(_l("Enter your name.")),
-                    Length(max=200, message=_l("At most %(max)d characters.")), *LINE],
-    )
-    email = _email_field(_l("Email"))
-    organisation = StringField(
-        _l("Organisation"),
-        filters=[strip],
-        validators=[DataRequired(_l("Enter your organisation.")),
-                    Length(max=200, message=_l("At most %(max)d characters.")), *LINE],
-    )
-    job_title = StringField(
-        _l("Job title"),
-        filters=[strip],
-        validators=[Optional(), Length(max=200, message=_l("At most %(max)d characters.")), *LINE],
-    )
-    dietary_needs = TextAreaField(
-        _l("Dietary needs or allergies"),
-        filters=[strip],
-        validators=[Optional(), Length(max=1000, message=_l("At most %(max)d characters.")), *TEXT],
-    )
-    accessibility_needs = TextAreaField(
-        _l("Accessibility needs"),
-        filters=[strip],
-        validators=[Optional(), Length(max=1000, message=_l("At most %(max)d characters.")), *TEXT],
-    )
-    discussion_topic = TextAreaField(
-        _l("What would you like to discuss in the session?"),
-        filters=[strip],
-        validators=[Optional(), Length(max=2000, message=_l("At most %(max)d characters.")), *TEXT],
-    )
-    save = SubmitField(_l("Save changes"))
-
-    DETAIL_FIELDS = (
-        "name", "email", "organisation", "job_title",
-        "dietary_needs", "accessibility_needs", "discussion_topic",
-    )
-
-
-REQUIRED_MESSAGES = {
-    "organisation": _l("Enter your organisation."),
-    "job_title": _l("Enter your job title."),
-    "dietary_needs": _l("Tell us about dietary needs, or write \"none\"."),
-    "accessibility_needs": _l("Tell us about accessibility needs, or write \"none\"."),
-    "discussion_topic": _l("Tell the session lead what you would like to discuss."),
-}
-
-
-def apply_field_settings(form, settings):
-    """Ask only what the organiser chose, and require what they made required."""
-    for name, message in REQUIRED_MESSAGES.items():
-        setting = settings.get(name, "required" if name == "organisation" else "optional")
-        if name not in form:
-            continue
-        if setting == "off":
-            del form[name]
-            continue
-        field = form[name]
-        rest = [v for v in field.validators if not isinstance(v, (DataRequired, Optional))]
-        first = DataRequired(message) if setting == "required" else Optional()
-        field.validators = [first, *rest]
-        field.flags.required = setting == "required"
-    return form
-
-
-def details_from_form(form, current=None):
-    """The participant's details; questions not asked keep what is stored (or stay empty)."""
-    from ...services.booking import Details
-
-    values = {}
-    for name in DetailsForm.DETAIL_FIELDS:
-        if name in form:
-            values[name] = form[name].data or ""
-        else:
-            values[name] = getattr(current, name, "") if current is not None else ""
-    return Details(**values)
-
-
-def _add_block_fields(form_class, blocks, labels):
-    for block in blocks:
-        field = RadioField(
-            block.title,
-            coerce=_to_int,
-            choices=session_choices(block, labels),
-            validators=[InputRequired(_l("Choose one dialogue session."))],
-            validate_choice=True,
-        )
-        setattr(form_class, f"block_{block.id}", field)
-
-
-def session_choices(block, labels):
-    return [SelectChoice(s.id, labels(s)) for s in block.sessions]
-
-
-def _to_int(value):
-    # Anything that is not a plain number becomes a choice that is not offered.
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
-def block_field_name(block):
-    return f"block_{block.id}"
+from ...web.forms import (
+    BaseForm,
+    DetailsForm,
+    add_block_fields,
+    apply_field_settings,
+    email_field,
+    fix_choice_messages,
+)
 
 
 def signup_form_for(event, labels, **kwargs):
@@ -146,27 +23,10 @@ def signup_form_for(event, labels, **kwargs):
         )
         save = SubmitField(_l("Sign up"))
 
-    _add_block_fields(SignupForm, event.blocks, labels)
+    add_block_fields(SignupForm, event.blocks, labels)
     form = SignupForm(**kwargs)
-    _fix_choice_messages(form, event)
+    fix_choice_messages(form, event)
     return apply_field_settings(form, event.field_settings or {})
-
-
-def choices_form_for(event, labels, **kwargs):
-    class ChoicesForm(BaseForm):
-        save = SubmitField(_l("Change session"))
-
-    _add_block_fields(ChoicesForm, event.blocks, labels)
-    form = ChoicesForm(**kwargs)
-    _fix_choice_messages(form, event)
-    return form
-
-
-def _fix_choice_messages(form, event):
-    # WTForms' own "Not a valid choice" is English-only; say it in the page's language.
-    for block in event.blocks:
-        field = form[block_field_name(block)]
-        field.gettext = lambda s, _f=field: str(_l("Choose one of the sessions offered."))
 
 
 class CancelForm(BaseForm):
@@ -174,5 +34,5 @@ class CancelForm(BaseForm):
 
 
 class ResendLinkForm(BaseForm):
-    email = _email_field(_l("Email"))
+    email = email_field(_l("Email"))
     send = SubmitField(_l("Send me a new link"))

@@ -2,28 +2,27 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import get_locale, gettext as _
 
 from ...domain import errors, signup
 from ...extensions import limiter
-from ...mail.messages import choice_rows
 from ...services import booking, privacy as privacy_service, queries
 from ...util.time import utcnow
 from ...web.access import access
-from ...web.pagecache import cached_page
-from ...web.ratelimits import email_from_form, per_address, per_email, signup_per_email
-from ...web.tokens import read_manage_token
-from .forms import (
-    CancelForm,
+from ...web.errors import MESSAGES
+from ...web.forms import (
     DetailsForm,
-    ResendLinkForm,
     apply_field_settings,
-    details_from_form,
     block_field_name,
     choices_form_for,
+    details_from_form,
     session_choices,
-    signup_form_for,
 )
+from ...web.pagecache import cached_page
+from ...web.ratelimits import email_from_form, per_address, per_email, signup_per_email
+from ...web.seats import seat_labeller
+from ...web.tokens import read_manage_token
+from .forms import CancelForm, ResendLinkForm, signup_form_for
 
 bp = Blueprint("public", __name__)
 
@@ -36,33 +35,6 @@ ORGANISATIONS = (
     "Sorsele kommun", "Storumans kommun", "Umeå kommun", "Vilhelmina kommun",
     "Vindelns kommun", "Vännäs kommun", "Åsele kommun", "Örnsköldsviks kommun",
 )
-
-MESSAGES = {
-    errors.SignupClosed.code: _l("Sign-up for this event is closed."),
-    errors.SignupNotOpenYet.code: _l("Sign-up for this event has not opened yet."),
-    errors.ChangesClosed.code: _l("Changes can no longer be made to this registration."),
-    errors.AlreadyRegistered.code: _l("This email address is already registered for the event."),
-    errors.SessionFull.code: _l("This session is full and has no waiting list. Choose another one."),
-    errors.InvalidChoice.code: _l("Choose one of the sessions offered."),
-    errors.RegistrationCancelled.code: _l("This registration has been cancelled."),
-}
-
-
-def seat_labeller(event):
-    counts = queries.seat_counts(event)
-
-    def label(session):
-        confirmed, _waiting = counts.get(session.id, (0, 0))
-        left = max(session.capacity - confirmed, 0)
-        if left:
-            status = ngettext("%(num)d seat left", "%(num)d seats left", left)
-        elif session.waitlist_enabled:
-            status = _("Full – waiting list")
-        else:
-            status = _("Full")
-        return f"{session.title} – {status}"
-
-    return label, counts
 
 
 def _event_or_404(slug, load="programme"):
@@ -190,7 +162,7 @@ def thanks(slug):
     if registration is None or registration.event_id != event.id:
         return redirect(url_for(".event", slug=event.slug))
     return render_template(
-        "public/thanks.html", event=event, registration=registration, choices=choice_rows(registration)
+        "public/thanks.html", event=event, registration=registration, choices=queries.choice_rows(registration)
     )
 
 
@@ -250,7 +222,7 @@ def _render_manage(token, registration, details_form=None, choices_form=None, st
             token=token,
             event=event,
             registration=registration,
-            choices=choice_rows(registration),
+            choices=queries.choice_rows(registration),
             details_form=details_form,
             choices_form=choices_form,
             counts=counts,
