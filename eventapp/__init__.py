@@ -96,7 +96,7 @@ def register_blueprints(app):
     from .blueprints.auth.routes import bp as auth_bp
     from .blueprints.health.routes import bp as health_bp
     from .blueprints.lead.routes import bp as lead_bp
-    from .blueprints.organiser.routes import bp as organiser_bp
+    from .blueprints.organiser import bp as organiser_bp
     from .blueprints.public.routes import bp as public_bp
 
     app.register_blueprint(public_bp)

@@ -1,0 +1,9 @@
+"""The organiser's pages, one module per feature: events.py (lifecycle), programme.py
+(items, blocks, sessions, leads), registrations.py, exports.py (exports, catering, activity
+log) and reminders.py; common.py holds what they share, forms.py their forms."""
+from flask import Blueprint
+
+bp = Blueprint("organiser", __name__, url_prefix="/organiser")
+
+# Importing the modules registers their views on bp.
+from . import events, exports, programme, registrations, reminders  # noqa: E402, F401

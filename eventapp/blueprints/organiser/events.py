@@ -1,0 +1,143 @@
+"""The event's lifecycle: the list of events, new, edit, dashboard, status, delete, copy."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ...domain import errors
+from ...extensions import db
+from ...models import Event
+from ...services import events as event_service, reports
+from ...services.events import ASKABLE_FIELDS, field_setting
+from ...util.time import utcnow
+from ...web.access import access
+from . import bp
+from .common import event_or_404, fail, form_page, to_local, to_utc
+from .forms import CloneForm, ConfirmForm, EventForm
+
+STATUS_ACTIONS = ("publish", "close", "reopen", "cancel")
+
+
+@bp.get("/")
+@access("organiser")
+def events():
+    rows = db.session.scalars(select(Event).order_by(Event.starts_at.desc())).all()
+    return render_template("organiser/events.html", events=rows)
+
+
+def _event_values(form):
+    values = {f: form[f].data for f in (
+        "title", "content_language", "summary", "description", "venue", "address", "capacity", "contact_name",
+        "contact_email", "contact_phone", "privacy_text", "retention_days",
+        "sensitive_retention_days", "reminder_days_before")}
+    for f in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at"):
+        values[f] = to_utc(form[f].data)
+    values["field_settings"] = {f: form[f"ask_{f}"].data for f in ASKABLE_FIELDS}
+    for f in ("summary", "description", "address", "contact_name", "contact_email",
+              "contact_phone", "privacy_text"):
+        values[f] = values[f] or ""
+    return values
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@access("organiser")
+def new_event():
+    form = EventForm()
+    if form.validate_on_submit():
+        event = event_service.create_event(_event_values(form), current_user, utcnow())
+        flash(_("The event is created as a draft. Add its programme, then publish it."), "success")
+        return redirect(url_for(".programme", event_id=event.id))
+    return form_page(form, title=_("New event"),
+                      back=url_for(".events"))
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@access("organiser")
+def edit_event(event_id):
+    event = event_or_404(event_id)
+    if request.method == "GET":
+        form = EventForm(obj=event)
+        for f in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at"):
+            form[f].data = to_local(getattr(event, f))
+        for f in ASKABLE_FIELDS:
+            form[f"ask_{f}"].data = field_setting(event, f)
+    else:
+        form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event_service.update_event(event.id, _event_values(form), current_user, utcnow())
+        except errors.DomainError as exc:
+            fail(exc)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".dashboard", event_id=event.id))
+    return form_page(form, event=event,
+                      title=_("Edit %(event)s", event=event.title),
+                      back=url_for(".dashboard", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>")
+@access("organiser")
+def dashboard(event_id):
+    event = event_or_404(event_id)
+    per_day = reports.signups_per_day(event)
+    return render_template(
+        "organiser/dashboard.html", event=event, stats=reports.session_stats(event),
+        organisations=reports.organisation_counts(event), per_day=per_day,
+        per_day_max=max([n for _d, n in per_day] or [1]), outbox=reports.outbox_counts(event),
+        totals=reports.totals(event), confirm=ConfirmForm(), actions=STATUS_ACTIONS,
+    )
+
+
+@bp.post("/events/<int:event_id>/status/<action>")
+@access("organiser")
+def change_status(event_id, action):
+    event = event_or_404(event_id)
+    if action not in STATUS_ACTIONS:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            event_service.change_status(event.id, action, current_user, utcnow())
+        except errors.DomainError as exc:
+            fail(exc)
+        else:
+            flash({
+                "publish": _("The event is published and open for sign-up."),
+                "close": _("Sign-up is closed."),
+                "reopen": _("Sign-up is open again."),
+                "cancel": _("The event is cancelled. Everyone registered is being told by email."),
+            }[action], "success")
+    else:
+        flash(_("The form had expired. Try again."), "error")
+    return redirect(url_for(".dashboard", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/delete")
+@access("organiser")
+def delete_event(event_id):
+    event = event_or_404(event_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            event_service.delete_draft(event.id, current_user, utcnow())
+        except errors.DomainError as exc:
+            fail(exc)
+            return redirect(url_for(".dashboard", event_id=event.id))
+        flash(_("The draft is deleted."), "success")
+        return redirect(url_for(".events"))
+    return redirect(url_for(".dashboard", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/clone", methods=["GET", "POST"])
+@access("organiser")
+def clone_event(event_id):
+    event = event_or_404(event_id)
+    form = CloneForm(data={"title": event.title} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        copy = event_service.clone_event(event.id, current_user, utcnow(), form.title.data)
+        flash(_("A copy is made as a draft. Check its dates before you publish it."), "success")
+        return redirect(url_for(".edit_event", event_id=copy.id))
+    return form_page(form, event=event,
+                      title=_("Copy %(event)s", event=event.title),
+                      intro=_("The copy gets the same programme, sessions, leads and "
+                              "settings, and no registrations."),
+                      back=url_for(".dashboard", event_id=event.id))

@@ -1,0 +1,170 @@
+"""Registrations by hand: the list, add, edit details, move, give a seat or put back on the
+waiting list, cancel; each through the same rules as the public pages."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ...domain import errors
+from ...extensions import db
+from ...models import ActivityEntry, Registration, SessionChoice
+from ...services import booking, queries, reports
+from ...util.time import utcnow
+from ...web.access import access
+from ...web.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
+from ...web.seats import seat_labeller
+from . import bp
+from .common import ORGANISER_MESSAGES, event_or_404, fail
+from .forms import ConfirmForm, NotifyForm, admin_registration_form_for
+
+
+@bp.get("/events/<int:event_id>/registrations")
+@access("organiser")
+def registrations(event_id):
+    event = event_or_404(event_id)
+    q = request.args.get("q", "")[:200]
+    sort = request.args.get("sort", "name")
+    descending = request.args.get("dir") == "desc"
+    show_cancelled = request.args.get("cancelled") == "1"
+    rows = reports.registrations(event, q, sort, descending, include_cancelled=show_cancelled)
+    return render_template("organiser/registrations.html", event=event, rows=rows, q=q,
+                           sort=sort if sort in reports.SORTS else "name", descending=descending,
+                           show_cancelled=show_cancelled)
+
+
+@bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
+@access("organiser")
+def new_registration(event_id):
+    event = event_or_404(event_id)
+    label, counts = seat_labeller(event)
+    form = admin_registration_form_for(event, label)
+    error = None
+    if form.validate_on_submit():
+        details = details_from_form(form)
+        choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
+        try:
+            registration = booking.register(event.id, details, choices, str(get_locale()),
+                                            utcnow(), notify=form.notify.data,
+                                            source="organiser", actor=current_user)
+        except errors.DomainError as exc:
+            error = ORGANISER_MESSAGES.get(exc.code)
+        else:
+            flash(_("%(name)s is registered.", name=registration.name), "success")
+            return redirect(url_for(".registration", event_id=event.id,
+                                    registration_id=registration.id))
+    return render_template("organiser/registration_new.html", event=event, form=form,
+                           counts=counts, error=error, block_field_name=block_field_name), (
+        400 if form.is_submitted() else 200)
+
+
+def _registration(event, registration_id):
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+def _render_registration(event, registration, details_form=None, choices_form=None, status=200,
+                         error=None):
+    label, counts = seat_labeller(event)
+    if details_form is None:
+        details_form = DetailsForm(obj=registration, formdata=None)
+    if choices_form is None:
+        current = {block_field_name(c.block): c.session_id for c in registration.choices}
+        choices_form = choices_form_for(event, label, formdata=None, data=current)
+    return render_template(
+        "organiser/registration.html", event=event, registration=registration,
+        choices=queries.choice_rows(registration), details_form=details_form, choices_form=choices_form,
+        counts=counts, cancel_form=NotifyForm(formdata=None), confirm=ConfirmForm(), error=error,
+        block_field_name=block_field_name,
+        history=[e for e in db.session.scalars(
+            select(ActivityEntry).where(ActivityEntry.event_id == event.id)
+            .order_by(ActivityEntry.created_at.desc(), ActivityEntry.id.desc()))
+            if (e.details or {}).get("registration_id") == registration.id],
+    ), status
+
+
+@bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
+@access("organiser")
+def registration(event_id, registration_id):
+    event = event_or_404(event_id)
+    return _render_registration(event, _registration(event, registration_id))
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/details")
+@access("organiser")
+def registration_details(event_id, registration_id):
+    event = event_or_404(event_id)
+    registration = _registration(event, registration_id)
+    form = DetailsForm()
+    if form.validate_on_submit():
+        details = details_from_form(form, registration)
+        try:
+            booking.update_details(registration.id, details, utcnow(), actor=current_user)
+        except errors.DomainError as exc:
+            return _render_registration(event, registration, details_form=form, status=400,
+                                        error=ORGANISER_MESSAGES.get(exc.code))
+        flash(_("Saved."), "success")
+        return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
+    return _render_registration(event, registration, details_form=form, status=400)
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/sessions")
+@access("organiser")
+def registration_sessions(event_id, registration_id):
+    event = event_or_404(event_id)
+    registration = _registration(event, registration_id)
+    label, _counts = seat_labeller(event)
+    form = choices_form_for(event, label)
+    if form.validate_on_submit():
+        choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
+        try:
+            _reg, changed = booking.change_sessions(registration.id, choices, utcnow(),
+                                                    actor=current_user)
+        except errors.DomainError as exc:
+            return _render_registration(event, registration, choices_form=form, status=400,
+                                        error=ORGANISER_MESSAGES.get(exc.code))
+        flash(_("Moved. The person is told by email.") if changed else _("Nothing was changed."),
+              "success" if changed else "info")
+        return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
+    return _render_registration(event, registration, choices_form=form, status=400)
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/choices/<int:choice_id>/<action>")
+@access("organiser")
+def registration_choice(event_id, registration_id, choice_id, action):
+    event = event_or_404(event_id)
+    registration = _registration(event, registration_id)
+    choice = db.session.get(SessionChoice, choice_id)
+    if choice is None or choice.registration_id != registration.id or action not in ("promote", "waitlist"):
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            if action == "promote":
+                booking.promote(choice.id, utcnow(), current_user)
+                flash(_("The person has a seat now and is told by email."), "success")
+            else:
+                booking.put_back_on_waiting_list(choice.id, utcnow(), current_user)
+                flash(_("The person is last on the waiting list now; the seat went to the next "
+                        "in line. Both are told by email."), "success")
+        except LookupError:
+            flash(_("That place has already changed. Look again."), "error")
+        except errors.DomainError as exc:
+            fail(exc)
+    return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/cancel")
+@access("organiser")
+def registration_cancel(event_id, registration_id):
+    event = event_or_404(event_id)
+    registration = _registration(event, registration_id)
+    form = NotifyForm()
+    if form.validate_on_submit():
+        try:
+            booking.cancel(registration.id, utcnow(), notify=form.notify.data, actor=current_user)
+        except errors.DomainError as exc:
+            fail(exc)
+        else:
+            flash(_("The registration is cancelled."), "success")
+    return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
