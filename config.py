@@ -18,16 +18,9 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
-def _secret_key_from_instance():
-    """The development key `make run` writes once to instance/secret_key (never committed)."""
-    path = INSTANCE_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    return None
-
-
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY") or _secret_key_from_instance()
+    # Without one (development), create_app() makes a key once in instance/secret_key.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eventapp.sqlite3'}"
     )
@@ -54,9 +47,6 @@ class Config:
     OUTBOX_LEASE_SECONDS = _int("OUTBOX_LEASE_SECONDS", 300)
     OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)
-    # Test-only: the worker exits hard (os._exit) after this many sent messages, so a test
-    # can kill it mid-batch deterministically. Never set it in production.
-    OUTBOX_TEST_EXIT_AFTER = _int("OUTBOX_TEST_EXIT_AFTER", 0)
 
     WTF_CSRF_TIME_LIMIT = 4 * 3600
     MAX_CONTENT_LENGTH = 256 * 1024
@@ -89,13 +79,6 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()  # text | json
-    # bench/run.py only: a hello-world route to compare with, and per-address limits out of
-    # reach (all load comes from one address); the limiter still counts every request.
-    BENCH_HELLO = _bool("BENCH_HELLO")
-    if _bool("BENCH_RAISE_LIMITS"):
-        RATELIMIT_PER_ADDRESS = RATELIMIT_PER_EMAIL = RATELIMIT_SIGNUP_PER_EMAIL = (
-            "1000000 per second"
-        )
 
 
 class DevelopmentConfig(Config):

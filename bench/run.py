@@ -3,9 +3,10 @@
 
 A fresh database (SQLite in a temporary folder, or a new schema on PostgreSQL) gets the
 migrations and three events; gunicorn starts with 2 sync workers and the production config
-(no MAIL_SERVER: the outbox only queues). The same gunicorn serves a hello-world route
-(BENCH_HELLO=1), and every figure is divided by hello-world's requests per second from the
-same run: the client shares the cores with the server, so only ratios compare between runs.
+(no MAIL_SERVER: the outbox only queues), through bench/wsgi.py: the same app with a
+hello-world route added and the per-address rate limits raised. Every figure is divided by
+hello-world's requests per second from the same run: the client shares the cores with the
+server, so only ratios compare between runs.
 
     .venv/bin/python bench/run.py                         # SQLite
     .venv/bin/python bench/run.py --database postgresql   # BENCH_DATABASE_URL, a new schema
@@ -138,8 +139,6 @@ def server_env(database_url, port, workers, workdir):
         WEB_CONCURRENCY=str(workers),
         GUNICORN_THREADS="1",
         GUNICORN_BIND=f"{HOST}:{port}",
-        BENCH_HELLO="1",
-        BENCH_RAISE_LIMITS="1",
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -158,7 +157,8 @@ def gunicorn(env, port, workdir):
     log_path = workdir / "gunicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--pid", str(pidfile), "wsgi:app"],
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--pid", str(pidfile),
+             "bench.wsgi:create_bench_app()"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
@@ -714,8 +714,8 @@ def run(args, workdir, started):
         client = "wrk" if use_wrk(args) else "Python threads (wrk not found)"
         print(f"bench: {args.database}, gunicorn {args.workers} sync workers on port {port}, "
               f"page load by {client}, -c{args.connections}, {args.duration:.0f} s per phase")
-        print("bench: rate limits were raised for the benchmark (BENCH_RAISE_LIMITS=1: "
-              "per-address limits out of reach, all load comes from one address)")
+        print("bench: rate limits were raised for the benchmark (bench/wsgi.py: per-address "
+              "limits out of reach, all load comes from one address)")
         event_path = f"/events/{data['pages']['slug']}"
         form_path = f"{event_path}/signup"
         with gunicorn(env, port, workdir) as (master_pid, log_path):

@@ -1,6 +1,10 @@
-"""The benchmark runs on demand (`make bench`); here only that its script loads and parses."""
+"""The benchmark runs on demand (`make bench`); here only that its script loads and parses,
+and that its entry point (bench/wsgi.py) adds what the benchmark needs to the real app."""
 import importlib.util
 from pathlib import Path
+
+from bench.wsgi import RAISED_LIMIT, prepare_for_bench
+from tests.factories import make_event
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,3 +44,23 @@ def test_bench_attendee_list_rows_pass_only_when_the_query_count_does_not_grow()
     assert bench.attendee_rows(hello, measured)[1]["verdict"] == "MISS"
     failed = {"error": "sign-in: POST /login 400", "queries": measured["queries"]}
     assert bench.attendee_rows(hello, failed)[0]["verdict"] == "MISS"
+
+
+def test_the_hello_route_exists_only_in_the_bench_entry_point(make_app):
+    assert make_app().test_client().get("/__bench/hello").status_code == 404
+    response = prepare_for_bench(make_app()).test_client().get("/__bench/hello")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "hello"
+    # Served through the same middleware as every page.
+    assert response.headers["X-Request-ID"] and response.headers["Content-Security-Policy"]
+
+
+def test_the_bench_entry_point_raises_the_rate_limits_out_of_reach_but_still_counts(make_app):
+    app = prepare_for_bench(make_app())
+    for name in ("RATELIMIT_PER_ADDRESS", "RATELIMIT_PER_EMAIL", "RATELIMIT_SIGNUP_PER_EMAIL"):
+        assert app.config[name] == RAISED_LIMIT
+    with app.app_context():
+        slug = make_event().slug
+    response = app.test_client().post(f"/events/{slug}/signup", data={"email": "a@example.se"})
+    assert response.status_code == 400  # the form is incomplete, and no limit is near
+    assert response.headers["X-RateLimit-Limit"] == "1000000"

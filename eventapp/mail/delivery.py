@@ -16,6 +16,7 @@ import time
 import uuid
 from datetime import timedelta
 
+from blinker import Namespace
 from flask import current_app
 from flask_mail import Connection
 from sqlalchemy import and_, or_, select, update
@@ -30,6 +31,10 @@ from ..util.time import utcnow
 from .messages import Skip, build_message
 
 log = logging.getLogger("eventapp.mail")
+
+# Sent once a message's "sent" is committed (sender: the app; message_id=): a hook for
+# counters, and for the test that kills a worker at a known point (tests/killable_worker.py).
+message_sent = Namespace().signal("message-sent")
 
 
 class _TimeoutConnection(Connection):
@@ -201,23 +206,13 @@ def deliver_due(now=None, owner=None, limit=None):
                         attempts=attempts + 1, last_error=None)
                 log.info("mail sent id=%s", message_id)
                 counts["sent"] += 1
-                _maybe_exit_for_test()
+                message_sent.send(current_app._get_current_object(), message_id=message_id)
     except (OSError, smtplib.SMTPException) as exc:
         # The connection itself failed: everything not yet sent waits for the next try.
         for message_id, attempts, _message in pending:
             _failed(message_id, owner, attempts, exc, _smtp_code(exc), utcnow())
             counts["retry"] += 1
     return counts
-
-
-def _maybe_exit_for_test():
-    """Test-only: die hard after N sent messages, to test a worker killed mid-batch."""
-    limit = current_app.config.get("OUTBOX_TEST_EXIT_AFTER")
-    if not limit:
-        return
-    current_app.config["_outbox_sent_count"] = current_app.config.get("_outbox_sent_count", 0) + 1
-    if current_app.config["_outbox_sent_count"] >= int(limit):
-        os._exit(3)
 
 
 def run_worker(poll_seconds=None, stop=lambda: False):

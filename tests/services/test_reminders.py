@@ -173,9 +173,9 @@ def seed_reminder(app, people):
         assert queued == people
 
 
-def worker(app, database_url, smtp_port, tmp_path, **env):
+def worker(app, database_url, smtp_port, tmp_path, flask_app="wsgi", **env):
     environment = {
-        **os.environ, "FLASK_APP": "wsgi", "EVENTAPP_ENV": "development",
+        **os.environ, "FLASK_APP": flask_app, "EVENTAPP_ENV": "development",
         "DATABASE_URL": database_url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port),
         "SECRET_KEY": app.config["SECRET_KEY"], "BASE_URL": "http://eventapp.test",
         "EVENTAPP_INSTANCE_DIR": str(tmp_path), "LOG_LEVEL": "WARNING", "OUTBOX_BATCH_SIZE": "25",
@@ -203,7 +203,8 @@ def test_two_workers_deliver_500_messages_exactly_once(app, inbox, database_url,
 
 def test_a_worker_killed_mid_batch_is_restarted_and_delivers_the_rest_once(app, inbox, database_url, tmp_path):
     seed_reminder(app, 60)
-    killed = worker(app, database_url, inbox.port, tmp_path, OUTBOX_TEST_EXIT_AFTER=7)
+    killed = worker(app, database_url, inbox.port, tmp_path, flask_app="tests.killable_worker",
+                    EXIT_AFTER_SENT=7)
     killed.communicate(timeout=120)
     assert killed.returncode == 3  # died hard, mid-batch, after marking 7 messages sent
     assert len(inbox.messages) == 7

@@ -45,10 +45,3 @@ def test_readyz_is_not_ready_when_the_database_does_not_answer(make_app):
     response = make_app(SQLALCHEMY_DATABASE_URI=nowhere).test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["reason"].startswith("database does not answer")
-
-
-def test_the_benchmark_hello_route_exists_only_when_asked_for(make_app):
-    assert make_app().test_client().get("/__bench/hello").status_code == 404
-    response = make_app(BENCH_HELLO=True).test_client().get("/__bench/hello")
-    assert response.status_code == 200
-    assert response.get_data(as_text=True) == "hello"

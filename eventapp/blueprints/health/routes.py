@@ -75,16 +75,3 @@ def _database_heads(conn):
 
 def _not_ready(reason, **details):
     return jsonify(status="not ready", reason=reason, **details), 503
-
-
-@access("public")
-def _hello():
-    return "hello", 200, {"Content-Type": "text/plain; charset=utf-8"}
-
-
-@bp.record_once
-def _bench_hello(state):
-    # bench/run.py only: the ceiling our pages are compared with, served by the same
-    # processes with the same middleware. Absent unless BENCH_HELLO=1.
-    if state.app.config.get("BENCH_HELLO"):
-        state.add_url_rule("/__bench/hello", view_func=_hello, endpoint="bench_hello")
