@@ -1,14 +1,16 @@
 """Allocating ranked preferences: properties, brute force on small blocks, hand-made cases."""
 import json
 import random
+import subprocess
+import sys
 from collections import Counter, defaultdict, deque
 from itertools import product
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventapp.domain.allocation_flow import ortools_solver
 from eventapp.domain.allocation import (
     MIN_RANK_SUM,
     RANK_MAXIMAL,
@@ -20,6 +22,7 @@ from eventapp.domain.allocation import (
     lottery,
     lottery_order,
 )
+from eventapp.domain.allocation_flow import ortools_solver
 
 ORGANISATIONS = ["", "Umeå kommun", "Region Västerbotten", "Lycksele kommun"]
 OBJECTIVES = [RANK_MAXIMAL, MIN_RANK_SUM]
@@ -362,3 +365,12 @@ def test_after_the_most_first_choices_come_the_most_second_choices_whatever_the_
     people = [Applicant(1, "", (1,)), Applicant(2, "", (2, 3)), Applicant(3, "", (2, 1, 3))]
     for seed in range(12):
         assert allocate(people, seats([0, 1, 1]), seed=seed).by_rank == [1, 1, 0]
+
+
+def test_importing_the_allocation_loads_no_solver():
+    # Web workers import the domain package; the solver must load only where it runs.
+    code = ("import sys, eventapp.domain.allocation; "
+            "print(sorted({'numpy', 'ortools'} & {m.split('.')[0] for m in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
