@@ -16,6 +16,7 @@ Late sign-ups are allocated afterwards, with the same priorities, to what is lef
 How the stages are solved exactly is in `allocation_flow`.
 """
 import hashlib
+import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
@@ -77,11 +78,12 @@ class Allocation:
     seed: int
     mix_limit: int | None
     solver: str
+    input_digest: str  # SHA-256 of the applicants and sessions: "has anything changed?"
 
     def to_dict(self) -> dict:
         return {
             "objective": self.objective, "seed": self.seed, "mix_limit": self.mix_limit,
-            "solver": self.solver,
+            "solver": self.solver, "input_digest": self.input_digest,
             "seats": {str(a): s for a, s in self.seats.items()},
             "waiting": {str(s): ids for s, ids in self.waiting.items()},
             "unplaced": self.unplaced, "by_rank": self.by_rank, "unseated": self.unseated,
@@ -101,7 +103,7 @@ class Allocation:
             spread={o: {int(s): n for s, n in per.items()} for o, per in data["spread"].items()},
             relaxed=[MixExcess(**r) for r in data["relaxed"]],
             objective=data["objective"], seed=data["seed"], mix_limit=data["mix_limit"],
-            solver=data["solver"],
+            solver=data["solver"], input_digest=data["input_digest"],
         )
 
 
@@ -165,6 +167,7 @@ class _Block:
     """The checked input of one block, with who is from the same organisation."""
 
     def __init__(self, applicants, sessions, mix_limit):
+        sessions = list(sessions)
         self.sessions = {s.id: s for s in sorted(sessions, key=lambda s: s.id)}
         self.applicants = sorted(applicants, key=lambda a: a.id)
         if len(self.sessions) != len(sessions) or any(s.capacity < 0 for s in sessions):
@@ -185,6 +188,11 @@ class _Block:
         self.organisation_name = {}
         for a in self.applicants:
             self.organisation_name.setdefault(self.organisation[a.id], a.organisation.strip())
+        canonical = json.dumps([[[a.id, a.organisation, list(a.ranking), a.late]
+                                 for a in self.applicants],
+                                [[s.id, s.capacity, s.waitlist] for s in self.sessions.values()]],
+                               ensure_ascii=False, separators=(",", ":"))
+        self.digest = hashlib.sha256(canonical.encode()).hexdigest()
 
     def mix_room(self, organisation, session_id, mixed) -> int | float:
         """How many more of an organisation the mix rule lets into a session, given
@@ -222,7 +230,7 @@ class _Block:
             fill={s: SessionFill(self.sessions[s].capacity, seated[s], len(waiting.get(s, [])))
                   for s in self.sessions},
             spread=dict(sorted(spread.items())), relaxed=relaxed,
-            mix_limit=self.mix_limit, **about,
+            mix_limit=self.mix_limit, input_digest=self.digest, **about,
         )
 
 

@@ -333,6 +333,9 @@ def test_preview_figures_for_the_organiser():
                             "2": {"capacity": 2, "seated": 2, "waiting": 0}}
     assert (data["objective"], data["seed"], data["mix_limit"]) == ("rank_maximal", 3, 1)
     assert data["solver"].startswith("ortools ")
+    changed = [*people[:3], Applicant(4, "", (2, 1))]
+    assert allocate(changed, seats([1, 2]), seed=3).input_digest != result.input_digest
+    assert allocate(people[::-1], seats([1, 2]), seed=4).input_digest == result.input_digest
 
 
 @pytest.mark.parametrize("people, sessions, kw", [
