@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 # solve(num_nodes, tails, heads, capacities, costs, supplies) -> flow per arc (all numpy
 # int64 arrays); an optimal one, or an exception.
-MinCostFlowSolver = Callable[..., "object"]
+MinCostFlowSolver = Callable[..., "numpy.ndarray"]
 
 
 @dataclass
@@ -30,10 +30,10 @@ class FlowNetwork:
     """Arcs as parallel arrays; supplies positive where flow starts, negative where it ends."""
 
     num_nodes: int
-    tails: "object"
-    heads: "object"
-    capacities: "object"
-    supplies: "object"
+    tails: "numpy.ndarray"
+    heads: "numpy.ndarray"
+    capacities: "numpy.ndarray"
+    supplies: "numpy.ndarray"
 
 
 def ortools_solver() -> tuple[MinCostFlowSolver, str]:

@@ -218,7 +218,8 @@ def test_the_result_survives_a_trip_through_json(block, seed):
     people, sessions, mix_limit = block
     for result in (allocate(people, sessions, seed=seed, mix_limit=mix_limit),
                    lottery(people, sessions, seed=seed, mix_limit=mix_limit)):
-        assert Allocation.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+        stored = json.loads(json.dumps(result.to_dict()))
+        assert Allocation.from_dict(stored) == result and stored == result.to_dict()
 
 
 # --- optimal, checked against every possible assignment ---------------------------------
