@@ -70,7 +70,7 @@ clean:
 # Figures are ratios to a hello-world route on the same gunicorn (see README, Benchmarks).
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export BENCH_DATABASE_URL
-.PHONY: bench bench-sqlite bench-postgres bench-reminders
+.PHONY: bench bench-sqlite bench-postgres bench-reminders bench-allocation
 
 bench: install translations
 	@status=0; \
@@ -92,6 +92,11 @@ bench-postgres: install translations
 bench-reminders: install-dev translations
 	$(BIN)/python bench/reminders.py --database sqlite
 	$(BIN)/python bench/reminders.py --database postgresql
+
+# The allocation of ranked preferences: 5,000 people x 3 blocks x 12 sessions, no database.
+# BENCH_ARGS="--solver all" also times NetworkX and SciPy (pip install networkx scipy first).
+bench-allocation: install
+	$(BIN)/python bench/allocation.py $(BENCH_ARGS)
 
 fuzz: install-dev translations
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
