@@ -98,8 +98,12 @@ bench-reminders: install-dev translations
 bench-allocation: install
 	$(BIN)/python bench/allocation.py $(BENCH_ARGS)
 
+# Random (not derandomized) and longer: the route fuzzer, then the participant-lifecycle state machine.
 fuzz: install-dev translations
-	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} STATEFUL_EXAMPLES=$${STATEFUL_EXAMPLES:-300} \
+		STATEFUL_STEPS=$${STATEFUL_STEPS:-50} \
+		$(BIN)/python -m pytest tests/test_fuzz.py tests/test_stateful.py -p no:cacheprovider \
+		-o timeout=0 $(PYTEST_ARGS)
 
 # Not part of .ci/run: the vulnerability database is not reachable from the CI machines, and
 # pip-audit would then say "no known vulnerabilities" without having checked anything.

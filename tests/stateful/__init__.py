@@ -1,0 +1,1 @@
+"""The stateful property test's world: pages read like a browser would, the database scanned."""
