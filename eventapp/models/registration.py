@@ -22,6 +22,8 @@ class Registration(db.Model):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+        # Ids never come back on SQLite either (see web/tokens.py for why that matters).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

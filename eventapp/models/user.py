@@ -13,6 +13,8 @@ from ..util.time import utcnow
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    # A signed-in browser's cookie names the id: it must never come back for someone else.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
@@ -58,6 +60,7 @@ class AccountToken(db.Model):
     """A single-use, expiring link (invitation, password reset, demo sign-in). Only its hash is kept."""
 
     __tablename__ = "account_token"
+    __table_args__ = {"sqlite_autoincrement": True}
     INVITE, RESET, LOGIN = "invite", "reset", "login"
 
     id: Mapped[int] = mapped_column(primary_key=True)

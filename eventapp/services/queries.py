@@ -73,9 +73,18 @@ def seat_counts_for_sessions(session_ids):
 
 def registration_with_choices(registration_id):
     """A registration with its choices, their sessions, blocks and leads, in two queries."""
+    return _with_choices(Registration.id == registration_id)
+
+
+def registration_by_uid(uid):
+    """The registration a manage link or a browser's thank-you page names, with its choices."""
+    return _with_choices(Registration.uid == uid)
+
+
+def _with_choices(where):
     return db.session.scalar(
         select(Registration)
-        .where(Registration.id == registration_id)
+        .where(where)
         .options(
             joinedload(Registration.choices).joinedload(SessionChoice.session)
             .selectinload(DialogueSession.leads),

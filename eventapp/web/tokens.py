@@ -1,11 +1,16 @@
-"""Signed manage links: an HMAC under SECRET_KEY over (registration id, link version).
+"""Signed manage links: an HMAC under SECRET_KEY over ("v2", registration uid, link version).
 
-Nothing live is stored: bumping the registration's link_version revokes every older link.
+The uid is random and never handed to anyone else, so a link can only ever open its own
+registration, whatever happens to ids. Nothing live is stored: bumping the registration's
+link_version revokes every older link. Links of the first format signed (id, link version);
+ids can come back (SQLite reuses the highest after a delete), so those links are retired:
+they are recognised, and never open anything.
 """
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 _SALT = "manage-link"
+_FORMAT = "v2"
 
 
 def _serializer():
@@ -13,19 +18,35 @@ def _serializer():
 
 
 def manage_token(registration):
-    return _serializer().dumps([registration.id, registration.link_version])
+    return _serializer().dumps([_FORMAT, registration.uid, registration.link_version])
+
+
+def _payload(token):
+    try:
+        return _serializer().loads(token)
+    except (BadSignature, UnicodeError, ValueError):
+        return None
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def read_manage_token(token):
-    """(registration id, link version), or None for anything forged or malformed."""
-    try:
-        value = _serializer().loads(token)
-    except (BadSignature, UnicodeError, ValueError):
-        return None
+    """(registration uid, link version), or None for anything forged, malformed or retired."""
+    value = _payload(token)
     if (
         not isinstance(value, list)
-        or len(value) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        or len(value) != 3
+        or value[0] != _FORMAT
+        or not isinstance(value[1], str)
+        or not _is_int(value[2])
     ):
         return None
-    return value[0], value[1]
+    return value[1], value[2]
+
+
+def is_retired_manage_token(token):
+    """A genuine link of the first (id, link version) format: once real, now never valid."""
+    value = _payload(token)
+    return isinstance(value, list) and len(value) == 2 and all(_is_int(v) for v in value)

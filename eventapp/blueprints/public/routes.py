@@ -1,7 +1,18 @@
 """Public pages: events, sign-up, the personal manage link, language switch."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, gettext as _
 
 from ...domain import errors, signup
@@ -21,7 +32,7 @@ from ...web.forms import (
 from ...web.pagecache import cached_page
 from ...web.ratelimits import email_from_form, per_address, per_email, signup_per_email
 from ...web.seats import seat_labeller
-from ...web.tokens import read_manage_token
+from ...web.tokens import is_retired_manage_token, read_manage_token
 from .forms import CancelForm, ResendLinkForm, signup_form_for
 
 bp = Blueprint("public", __name__)
@@ -103,7 +114,9 @@ def _signup_form(slug):
         except errors.DomainError as exc:
             summary_error = exc.code
         else:
-            session["registration_id"] = registration.id
+            # The random uid, never the id: ids can come back, and this browser must only
+            # ever show the person who signed up in it.
+            session["registration_uid"] = registration.uid
             return redirect(url_for(".thanks", slug=slug))
     elif form.is_submitted() and state != signup.OPEN:
         summary_error = signup.CLOSED if state == signup.CLOSED else "signup_not_open_yet"
@@ -155,11 +168,9 @@ def _relabel(form, event, label):
 @access("public")
 def thanks(slug):
     event = _event_or_404(slug, "event")
-    registration_id = session.get("registration_id")
-    registration = (
-        queries.registration_with_choices(registration_id) if isinstance(registration_id, int) else None
-    )
-    if registration is None or registration.event_id != event.id:
+    uid = session.get("registration_uid")
+    registration = queries.registration_by_uid(uid) if isinstance(uid, str) else None
+    if registration is None or registration.event_id != event.id or not registration.is_active:
         return redirect(url_for(".event", slug=event.slug))
     return render_template(
         "public/thanks.html", event=event, registration=registration, choices=queries.choice_rows(registration)
@@ -185,14 +196,24 @@ def resend_link(slug):
 
 
 def _registration_from_token(token):
-    """The live registration a manage link points at, or a friendly 404."""
-    parsed = read_manage_token(token) if len(token) < 200 else None
-    if parsed is None:
+    """The registration a manage link points at; a friendly 404, or 410 for a retired link."""
+    if len(token) >= 200:
         abort(404)
-    registration = queries.registration_with_choices(parsed[0])
+    parsed = read_manage_token(token)
+    if parsed is None:
+        abort(_link_gone("retired") if is_retired_manage_token(token) else 404)
+    registration = queries.registration_by_uid(parsed[0])
     if registration is None or registration.link_version != parsed[1]:
         abort(404)
     return registration
+
+
+def _link_gone(reason, event=None):
+    """410 Gone: the link was real once and will never work again; the page says why and,
+    where there is something to manage, where to ask for a new link."""
+    events = [event] if event is not None else queries.published_upcoming(utcnow())
+    return make_response(render_template("public/link_gone.html", reason=reason, events=events),
+                         410)
 
 
 @bp.get("/manage/<token>")
@@ -375,7 +396,7 @@ def delete_my_data(token):
     if form.validate_on_submit():
         event_slug = registration.event.slug
         privacy_service.delete_registration(registration.id, utcnow())
-        session.pop("registration_id", None)
+        session.pop("registration_uid", None)
         flash(_("Your registration and everything we stored about you are deleted."), "success")
         return redirect(url_for(".event", slug=event_slug))
     return render_template("public/delete.html", token=token, event=registration.event,

@@ -1,0 +1,88 @@
+"""What a participant's personal link and browser can open: only their own registration,
+never someone else's, and a clear page for a link that no longer works."""
+from urllib.parse import urlsplit
+
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.mail.delivery import deliver_due
+from eventapp.models import Registration
+from eventapp.services import privacy
+from eventapp.util.time import utcnow
+from tests.factories import make_event, sign_up
+from tests.helpers import csrf_token, manage_link, parts, text_of
+
+
+def signup_over_http(client, event, n):
+    """Sign up in this browser (call outside an app context: each browser has its own)."""
+    url = f"/events/{event['slug']}/signup"
+    response = client.post(url, data={
+        "csrf_token": csrf_token(client, url), "name": f"Deltagare {n}",
+        "email": f"deltagare{n}@example.org", "organisation": "Umeå kommun", "consent": "y",
+        event["block"]: event["session"]})
+    assert response.status_code == 302, text_of(response)
+
+
+def link_of(inbox, address):
+    deliver_due()
+    return urlsplit(manage_link(parts(inbox.to(address)[-1])[0])).path
+
+
+def test_the_thanks_page_shows_only_who_signed_up_in_that_browser(app, inbox):
+    first, second = app.test_client(), app.test_client()
+    with app.app_context():
+        made = make_event()
+        slug = made.slug
+        event = {"slug": slug, "block": f"block_{made.blocks[0].id}",
+                 "session": str(made.blocks[0].sessions[0].id)}
+    signup_over_http(first, event, 1)
+    with app.app_context():
+        privacy.delete_registration(db.session.scalar(select(Registration.id)), utcnow())
+    signup_over_http(second, event, 2)
+    response = first.get(f"/events/{slug}/thanks")
+    assert response.status_code == 302 and "Deltagare 2" not in text_of(response)
+    assert "Tack, Deltagare 2" in text_of(second.get(f"/events/{slug}/thanks"))
+
+
+def test_a_link_in_the_first_format_opens_nothing_and_offers_a_new_link(app, client, inbox):
+    with app.app_context():
+        event = make_event()
+        registration = sign_up(event, 1)
+        # What a confirmation sent before the fix carried: (id, link version), signed.
+        old = URLSafeSerializer(app.config["SECRET_KEY"], salt="manage-link").dumps(
+            [registration.id, registration.link_version])
+        slug = event.slug
+    for path in (f"/manage/{old}", f"/manage/{old}/data.json"):
+        response = client.get(path)
+        assert response.status_code == 410
+        page = text_of(response)
+        assert "Deltagare 1" not in page and "deltagare1@example.org" not in page
+    assert "Länken fungerar inte längre" in page
+    assert f"/events/{slug}/link" in response.get_data(as_text=True)
+    response = client.post(f"/manage/{old}/details", data={
+        "csrf_token": csrf_token(client, f"/events/{slug}/link"), "name": "Inkräktare",
+        "email": "inkrakare@example.org"})
+    assert response.status_code == 410
+    with app.app_context():
+        assert db.session.scalar(select(Registration.name)) == "Deltagare 1"
+
+
+def test_ids_never_come_back_after_an_erasure(app):
+    with app.app_context():
+        event = make_event()
+        sign_up(event, 1)
+        last = sign_up(event, 2)
+        erased_id = last.id
+        privacy.delete_registration(erased_id, utcnow())
+        assert sign_up(event, 3).id > erased_id
+
+
+def test_the_current_link_opens_the_registration_it_was_sent_for(app, client, inbox):
+    with app.app_context():
+        event = make_event()
+        sign_up(event, 1)
+        sign_up(event, 2)
+        link = link_of(inbox, "deltagare2@example.org")
+    page = client.get(link).get_data(as_text=True)
+    assert 'value="Deltagare 2"' in page and "Deltagare 1" not in page
