@@ -3,8 +3,11 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
 from flask_mail import Message
 
+from ..domain.placeholders import fill_reminder
+from ..domain.reminders import version_for
 from ..models import Registration
 from ..services.queries import choice_rows
+from ..services.reminders import placeholder_context
 from ..web.tokens import manage_token
 from .calendar import registration_calendar
 
@@ -133,26 +136,14 @@ def build_staff_message(row, now):
 
 
 def reminder_texts(row, registration, event, manage_url):
-    """The reminder's subject and body for this person, placeholders filled in."""
-    from flask_babel import format_date, format_time
-
-    from ..domain.reminders import fill_placeholders
-    from ..services.reminders import placeholder_values
-
+    """The reminder's subject and body for this person, placeholders filled in: the English
+    text for an English sign-up when there is one, else the Swedish."""
     reminder = row.reminder
     if reminder is None:
         raise Skip("reminder deleted")
-    english = row.locale == "en" and reminder.subject_en and reminder.body_en
-    subject = reminder.subject_en if english else reminder.subject
-    body = reminder.body_en if english else reminder.body
-    values = placeholder_values(registration, {
-        "event": event.title,
-        "date": format_date(event.starts_at, "long"),
-        "time": format_time(event.starts_at, "HH:mm"),
-        "venue": ", ".join(p for p in (event.venue, event.address) if p),
-        "manage_link": manage_url,
-    })
-    return {
-        "reminder_subject": " ".join(fill_placeholders(subject, values).split()),
-        "reminder_body": fill_placeholders(body, values),
-    }
+    texts = {"subject": reminder.subject, "body": reminder.body,
+             "subject_en": reminder.subject_en, "body_en": reminder.body_en}
+    locale, subject, body = version_for(texts, row.locale)
+    subject, body = fill_reminder(subject, body,
+                                  placeholder_context(event, locale, manage_url, registration))
+    return {"reminder_subject": subject, "reminder_body": body}
