@@ -10,7 +10,8 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 
 .PHONY: run test test-browser install install-dev translations extract-messages db demo worker lock clean fuzz audit
 
-run: install translations instance/secret_key db demo
+# The development secret key (instance/secret_key) is made by create_app() on its first start.
+run: install translations db demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with the mail worker beside it (Ctrl-C stops both)."
 	@$(BIN)/flask mail-worker & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
@@ -43,12 +44,6 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project eventapp -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
-
-instance/secret_key:
-	@mkdir -p instance
-	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $@
-	@chmod 600 $@
-	@echo "Made a secret key in $@ (kept out of git)."
 
 db: install
 	$(BIN)/flask db upgrade

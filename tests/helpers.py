@@ -1,6 +1,9 @@
-"""Small helpers for HTTP tests: CSRF tokens from real pages, text of a response."""
+"""Small helpers for HTTP tests: CSRF tokens from real pages, text of a response, SQL counted."""
 import re
+from contextlib import contextmanager
 from html import unescape
+
+from sqlalchemy import event as sa_event
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -46,3 +49,18 @@ def login(client, email, password=None):
 def post_form(client, url, data, page=None):
     """POST to url with the CSRF token from `page` (default: the same url)."""
     return client.post(url, data={"csrf_token": csrf_token(client, page or url), **data})
+
+
+@contextmanager
+def sql_statements(engine):
+    """The SQL statements run on `engine` inside the block (a list, filled as they run)."""
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)

@@ -1,6 +1,11 @@
-"""Migrations that rebuild tables on SQLite keep every row and every reference."""
-from flask_migrate import upgrade
-from sqlalchemy import func, select, text
+"""Migrations that move data or rebuild tables: built on a database of our own at the
+revision before, then upgraded (and downgraded) through Flask-Migrate, on SQLite and
+PostgreSQL."""
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 
 from config import TestConfig
 from eventapp import create_app
@@ -8,30 +13,96 @@ from eventapp.extensions import db
 from eventapp.models import OutboxMessage, Registration, SessionChoice
 from eventapp.services import privacy
 from eventapp.util.time import utcnow
+from tests.conftest import PG_URL
 from tests.factories import make_event, make_user, sign_up
 
+BEFORE_COLUMN, WITH_COLUMN = "efc1d29c0950", "e8d049fb484b"
 IDS_NEVER_REPEAT = "b7e4d2a9c1f0"
 
+activity = sa.table("activity_entry", sa.column("id", sa.Integer), sa.column("event_id", sa.Integer),
+                    sa.column("action", sa.String), sa.column("summary", sa.String),
+                    sa.column("details", sa.JSON), sa.column("created_at", sa.DateTime))
 
-def count(model):
-    return db.session.scalar(select(func.count(model.id)))
+
+@pytest.fixture
+def empty_database_url(backend, tmp_path):
+    """A database with no tables yet (the template databases are already at head)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrating.sqlite3'}"
+        return
+    schema = f"eventapp_migrating_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
-def test_making_ids_never_repeat_keeps_every_row_and_reference(tmp_path):
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3"})
+@pytest.fixture
+def migrating_app(empty_database_url):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade(revision=f"{IDS_NEVER_REPEAT}-1")
-        event = make_event()
-        sign_up(event, 1)
-        sign_up(event, 2)
-        make_user()
-        before = (count(Registration), count(SessionChoice), count(OutboxMessage))
+        yield app
         db.session.remove()
-
-        upgrade(revision=IDS_NEVER_REPEAT)
-        assert (count(Registration), count(SessionChoice), count(OutboxMessage)) == before == (2, 2, 2)
-        assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
-        db.session.rollback()
-        privacy.delete_registration(2, utcnow())
-        assert sign_up(db.session.merge(event), 3).id == 3
         db.engine.dispose()
+
+
+def _log_rows():
+    """(registration_id or None when there is no such column, details) of every entry."""
+    with db.engine.connect() as conn:
+        table = sa.Table("activity_entry", sa.MetaData(), autoload_with=conn)
+        rows = conn.execute(sa.select(table).order_by(table.c.id)).mappings().all()
+    return [(row.get("registration_id"), row["details"]) for row in rows]
+
+
+def test_the_person_an_entry_is_about_moves_from_its_details_to_the_column_and_back(migrating_app):
+    upgrade(revision=BEFORE_COLUMN)
+    # Event and registration through the factories (their tables are the same at both revisions).
+    event = make_event(capacities=(5,))
+    person = sign_up(event, 1)
+    with db.engine.begin() as conn:
+        conn.execute(activity.insert(), [
+            {"event_id": event.id, "action": action, "summary": summary, "details": details,
+             "created_at": utcnow()}
+            for action, summary, details in [
+                ("registration.created", "Deltagare 1", {"registration_id": person.id}),
+                ("registration.moved", "Deltagare 1", {"registration_id": person.id, "sessions": [3]}),
+                ("registration.created", "", {"registration_id": person.id + 1000}),  # long gone
+                ("attendees.viewed", "Session 1.1", {"session_id": 3}),
+            ]
+        ])
+    db.session.remove()
+
+    upgrade(revision=WITH_COLUMN)
+    assert _log_rows() == [
+        (person.id, {}), (person.id, {"sessions": [3]}), (None, {}), (None, {"session_id": 3})]
+
+    downgrade(revision=BEFORE_COLUMN)
+    assert _log_rows() == [
+        (None, {"registration_id": person.id}), (None, {"registration_id": person.id, "sessions": [3]}),
+        (None, {}), (None, {"session_id": 3})]
+
+
+def _count(model):
+    return db.session.scalar(sa.select(sa.func.count(model.id)))
+
+
+def test_ids_never_repeat_and_the_rebuild_keeps_every_row_and_reference(migrating_app, backend):
+    upgrade(revision=f"{IDS_NEVER_REPEAT}-1")
+    event = make_event()
+    sign_up(event, 1)
+    sign_up(event, 2)
+    make_user()
+    before = (_count(Registration), _count(SessionChoice), _count(OutboxMessage))
+    db.session.remove()
+
+    upgrade(revision=IDS_NEVER_REPEAT)
+    assert (_count(Registration), _count(SessionChoice), _count(OutboxMessage)) == before == (2, 2, 2)
+    if backend == "sqlite":  # the rebuild ran with foreign keys off; they are on again
+        assert db.session.scalar(sa.text("PRAGMA foreign_keys")) == 1
+    db.session.rollback()
+    privacy.delete_registration(2, utcnow())
+    assert sign_up(db.session.merge(event), 3).id == 3

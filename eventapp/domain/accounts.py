@@ -1,5 +1,6 @@
 """Rules for staff accounts: password quality and token lifetimes."""
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .errors import DomainError
 
@@ -31,3 +32,21 @@ def token_usable(expires_at: datetime, used_at: datetime | None, now: datetime) 
 
 def expiry(now: datetime, hours: int) -> datetime:
     return now + timedelta(hours=hours)
+
+
+class StaffLink(NamedTuple):
+    """The single-use link an invitation or reset message carries. The raw token lives only in
+    the mail worker's memory until the message is sent; the database keeps its hash."""
+
+    token: str
+    hours: int
+
+
+def staff_message_refusal(kind: str, account) -> str | None:
+    """Why an invitation or reset is no longer sent (None: send it). `account`: the user it is
+    for (with `active` and `password_hash`), None when it has been deleted."""
+    if account is None or not account.active:
+        return "no active account"
+    if kind == "account_invite" and account.password_hash:
+        return "password already chosen"
+    return None

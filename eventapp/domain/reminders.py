@@ -1,41 +1,40 @@
 """Reminder texts with placeholders, and who a reminder goes to."""
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .errors import DomainError
-
-PLACEHOLDERS = ("name", "event", "date", "time", "venue", "session", "room", "manage_link")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+from .placeholders import unknown_placeholders
 
 
 class UnknownPlaceholder(DomainError):
     code = "unknown_placeholder"
 
-    def __init__(self, names):
+    def __init__(self, names, fields=None):
         super().__init__(names)
         self.names = names
+        self.fields = fields or {}  # {field: its unknown names}, so a form can mark each field
 
 
-def unknown_placeholders(*texts):
-    """Placeholder names used in the texts that we cannot fill in."""
-    found = []
-    for text in texts:
-        for name in _PLACEHOLDER.findall(text or ""):
-            if name.strip() not in PLACEHOLDERS and name not in found:
-                found.append(name)
-    return found
-
-
-def check_placeholders(*texts):
-    names = unknown_placeholders(*texts)
+def check_placeholders(texts):
+    """Refuse texts ({field: text}) holding a placeholder we cannot fill in. The one check,
+    for saving and for previews alike."""
+    names = unknown_placeholders(*texts.values())
     if names:
-        raise UnknownPlaceholder(names)
+        raise UnknownPlaceholder(names, {key: found for key, text in texts.items()
+                                         if (found := unknown_placeholders(text))})
 
 
-def fill_placeholders(text, values):
-    """Put the person's values in; the text was checked, so every placeholder is known."""
-    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1).strip(), m.group(0))), text or "")
+def versions(texts):
+    """The languages a reminder is written in: Swedish always, English when it has both an
+    English subject and an English text."""
+    return ("sv", "en") if texts.get("subject_en") and texts.get("body_en") else ("sv",)
+
+
+def version_for(texts, locale):
+    """(language, subject, body) of the text a person who signed up in `locale` reads."""
+    if locale == "en" and "en" in versions(texts):
+        return "en", texts["subject_en"], texts["body_en"]
+    return "sv", texts["subject"], texts["body"]
 
 
 class ReminderLocked(DomainError):

@@ -1,4 +1,7 @@
-"""Delivering what is due in the outbox: claim rows, send over one SMTP connection, mark.
+"""Delivering what is due in the outbox: claim, load, issue account links, render, send, mark.
+
+Rendering touches no database: the batch is loaded in a few queries, and the single-use
+links of invitations and resets are issued by the accounts service before rendering.
 
 Several workers may run at once, on several machines: a row is claimed with a lease (an
 UPDATE that only succeeds while the row is still free) and, on PostgreSQL, candidates are
@@ -20,15 +23,17 @@ from blinker import Namespace
 from flask import current_app
 from flask_mail import Connection
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..domain.delivery import PERMANENT, classify_smtp_failure, next_attempt
 from ..extensions import db
 from ..models import DialogueSession, OutboxMessage, Registration, SessionChoice
+from ..services.accounts import issue_delivery_tokens
+from ..services.queries import waiting_positions
 from ..services.reminders import queue_due_reminders
 from ..services.unit_of_work import begin_write, is_sqlite
 from ..util.time import utcnow
-from .messages import Skip, build_message
+from .messages import RenderContext, Skip, build_message
 
 log = logging.getLogger("eventapp.mail")
 
@@ -130,6 +135,34 @@ def _smtp_code(exc):
     return None
 
 
+def load_batch(message_ids):
+    """The claimed rows with everything their messages show, in the same few queries
+    whatever the mix of kinds: the row with its registration, event, reminder and account;
+    the registrations' choices with their sessions and blocks; the sessions' leads."""
+    registration = joinedload(OutboxMessage.registration)
+    choices = registration.selectinload(Registration.choices)
+    return db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).order_by(OutboxMessage.id)
+        .options(
+            registration.joinedload(Registration.event),
+            choices.joinedload(SessionChoice.block),
+            choices.joinedload(SessionChoice.session).selectinload(DialogueSession.leads),
+            joinedload(OutboxMessage.reminder),
+            joinedload(OutboxMessage.user),
+        )
+    ).unique().all()
+
+
+def render_context(rows, now):
+    """What rendering needs beyond the rows: the waiting-list places of the batch's people
+    (one query), and the single-use links of its staff messages (one write transaction,
+    through the accounts service, only when the batch holds any). The rows stay loaded."""
+    positions = waiting_positions([row.registration_id for row in rows if row.registration_id])
+    staff = [row for row in rows if row.user_id is not None]
+    links = issue_delivery_tokens(staff, now) if staff else {}
+    return RenderContext(now=now, positions=positions, links=links)
+
+
 def deliver_due(now=None, owner=None, limit=None):
     """Deliver one batch of due messages. Returns counts by outcome (cron-friendly)."""
     cfg = current_app.config
@@ -141,40 +174,23 @@ def deliver_due(now=None, owner=None, limit=None):
     if not claimed:
         return counts
 
-    # Everything the templates need, loaded for the whole batch in a few queries.
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
-        .options(
-            selectinload(OutboxMessage.registration).selectinload(Registration.event),
-            selectinload(OutboxMessage.registration).selectinload(Registration.choices)
-            .selectinload(SessionChoice.session).selectinload(DialogueSession.leads),
-            selectinload(OutboxMessage.registration).selectinload(Registration.choices)
-            .selectinload(SessionChoice.block),
-            selectinload(OutboxMessage.reminder),
-            selectinload(OutboxMessage.user),
-        )
-    ).all()
-    prepared = []
+    rows = load_batch(claimed)
+    context = render_context(rows, now)
+    prepared, unsent = [], []
     for row in rows:
-        message_id, attempts = row.id, row.attempts
         try:
-            message = build_message(row, now)
-            if db.session.new or db.session.dirty:
-                # Rendering issued a single-use token (invitations, resets): keep it.
-                db.session.commit()
-            prepared.append((message_id, attempts, message))
+            prepared.append((row.id, row.attempts, build_message(row, context)))
         except Skip as reason:
-            db.session.rollback()
-            _finish(message_id, owner, status=OutboxMessage.SKIPPED, last_error=str(reason))
-            counts["skipped"] += 1
+            unsent.append((row.id, "skipped", OutboxMessage.SKIPPED, str(reason)))
         except Exception as exc:  # a template bug must not stop the rest of the batch
-            log.exception("mail render failed id=%s", message_id)
-            db.session.rollback()
-            _finish(message_id, owner, status=OutboxMessage.FAILED, last_error=f"render: {exc}")
-            counts["failed"] += 1
+            log.exception("mail render failed id=%s", row.id)
+            unsent.append((row.id, "failed", OutboxMessage.FAILED, f"render: {exc}"))
     # End the read transaction before marking rows: on SQLite a transaction that read and
     # then writes fails at once if another worker wrote in between ("database is locked").
     db.session.rollback()
+    for message_id, outcome, status, reason in unsent:
+        _finish(message_id, owner, status=status, last_error=reason)
+        counts[outcome] += 1
 
     if not cfg.get("MAIL_SERVER"):
         for message_id, _attempts, message in prepared:

@@ -1,10 +1,23 @@
-"""Turning an outbox row into an email: subject, plain text and HTML from the same context."""
+"""Turning an outbox row into an email: subject, plain text and HTML from the same context.
+
+Rendering is a pure function of the row, loaded with everything its templates show, and a
+RenderContext that delivery gathers for the whole batch first (waiting-list places, staff
+links): it reads nothing from the database and writes nothing.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Mapping
+
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
 from flask_mail import Message
 
+from ..domain.accounts import StaffLink, staff_message_refusal
+from ..domain.placeholders import fill_reminder
+from ..domain.reminders import version_for
 from ..models import Registration
 from ..services.queries import choice_rows
+from ..services.reminders import placeholder_context
 from ..web.tokens import manage_token
 from .calendar import registration_calendar
 
@@ -34,10 +47,19 @@ class Skip(Exception):
     """The message no longer makes sense (its registration was cancelled before delivery)."""
 
 
-def build_message(row, now):
+@dataclass(frozen=True)
+class RenderContext:
+    """What a message needs besides its row, gathered by delivery for its batch."""
+
+    now: datetime
+    positions: Mapping[int, int] = field(default_factory=dict)  # waiting choice id: place in line
+    links: Mapping[int, StaffLink] = field(default_factory=dict)  # outbox row id: its link
+
+
+def build_message(row, context):
     """A flask_mail.Message for an outbox row, rendered in the recipient's language."""
     if row.user_id is not None:
-        return build_staff_message(row, now)
+        return build_staff_message(row, context)
     registration = row.registration
     if registration is None:
         raise Skip("no registration")
@@ -46,35 +68,34 @@ def build_message(row, now):
     base_url = current_app.config["BASE_URL"]
     with current_app.test_request_context("/", base_url=base_url), force_locale(row.locale):
         event = registration.event
-        context = {
+        values = {
             "kind": row.kind,
             "registration": registration,
             "event": event,
-            "choices": choice_rows(registration),
+            "choices": choice_rows(registration, context.positions),
             "payload": row.payload or {},
             "manage_url": url_for("public.manage", token=manage_token(registration), _external=True),
             "event_url": url_for("public.event", slug=event.slug, _external=True),
         }
         if row.kind == "reminder":
-            context.update(reminder_texts(row, registration, event, context["manage_url"]))
+            values.update(reminder_texts(row, registration, event, values["manage_url"]))
         if row.kind == "promoted":
-            context["promoted_session"] = next(
-                (c["session"] for c in context["choices"]
+            values["promoted_session"] = next(
+                (c["session"] for c in values["choices"]
                  if c["session"].id == (row.payload or {}).get("session_id")),
                 None,
             )
-        subject = SUBJECTS[row.kind](context)
         message = Message(
-            subject=subject,
+            subject=SUBJECTS[row.kind](values),
             recipients=[row.to_address],
-            body=render_template(f"email/{row.kind}.txt", **context),
-            html=render_template(f"email/{row.kind}.html", **context),
+            body=render_template(f"email/{row.kind}.txt", **values),
+            html=render_template(f"email/{row.kind}.html", **values),
         )
         if event.contact_email:
             message.reply_to = event.contact_email
         message.extra_headers = {"Auto-Submitted": "auto-generated"}
         if row.kind in WITH_CALENDAR:
-            description = render_template("email/calendar_description.txt", **context)
+            description = render_template("email/calendar_description.txt", **values)
             cancelled = row.kind in CANCELLING
             ics = registration_calendar(
                 registration,
@@ -83,7 +104,7 @@ def build_message(row, now):
                 cancelled=cancelled,
                 description=description,
                 base_url=base_url,
-                now=now,
+                now=context.now,
             )
             method = "CANCEL" if cancelled else "REQUEST"
             message.attach(
@@ -94,65 +115,42 @@ def build_message(row, now):
     return message
 
 
-def build_staff_message(row, now):
-    """Invitation and password-reset mail. The single-use token is made here, at delivery,
-    so that no live token is ever stored (only its hash, in account_token)."""
-    from ..models import AccountToken
-    from ..services.accounts import issue_token
-    from ..services.unit_of_work import begin_write
-
-    begin_write()  # we are about to write the token; take the write lock first (SQLite)
-    user = row.user
-    if user is None or not user.active:
-        raise Skip("no active account")
+def build_staff_message(row, context):
+    """Invitation and password-reset mail, with the single-use link delivery issued for it
+    just before (accounts.issue_delivery_tokens), so no live token is ever stored."""
+    reason = staff_message_refusal(row.kind, row.user)
+    if reason:
+        raise Skip(reason)
+    link = context.links[row.id]
     cfg = current_app.config
-    if row.kind == "account_invite":
-        if user.password_hash:
-            raise Skip("password already chosen")
-        purpose, hours = AccountToken.INVITE, cfg["INVITE_TOKEN_HOURS"]
-    else:
-        purpose, hours = AccountToken.RESET, cfg["RESET_TOKEN_HOURS"]
-    raw = issue_token(user, purpose, now, hours)
     with current_app.test_request_context("/", base_url=cfg["BASE_URL"]), force_locale(row.locale):
-        context = {
+        values = {
             "kind": row.kind,
-            "user": user,
+            "user": row.user,
             "payload": row.payload or {},
-            "hours": hours,
-            "link": url_for("auth.set_password", token=raw, _external=True),
+            "hours": link.hours,
+            "link": url_for("auth.set_password", token=link.token, _external=True),
             "login_url": url_for("auth.login", _external=True),
         }
         message = Message(
             subject=STAFF_SUBJECTS[row.kind](),
             recipients=[row.to_address],
-            body=render_template(f"email/{row.kind}.txt", **context),
-            html=render_template(f"email/{row.kind}.html", **context),
+            body=render_template(f"email/{row.kind}.txt", **values),
+            html=render_template(f"email/{row.kind}.html", **values),
         )
         message.extra_headers = {"Auto-Submitted": "auto-generated"}
     return message
 
 
 def reminder_texts(row, registration, event, manage_url):
-    """The reminder's subject and body for this person, placeholders filled in."""
-    from flask_babel import format_date, format_time
-
-    from ..domain.reminders import fill_placeholders
-    from ..services.reminders import placeholder_values
-
+    """The reminder's subject and body for this person, placeholders filled in: the English
+    text for an English sign-up when there is one, else the Swedish."""
     reminder = row.reminder
     if reminder is None:
         raise Skip("reminder deleted")
-    english = row.locale == "en" and reminder.subject_en and reminder.body_en
-    subject = reminder.subject_en if english else reminder.subject
-    body = reminder.body_en if english else reminder.body
-    values = placeholder_values(registration, {
-        "event": event.title,
-        "date": format_date(event.starts_at, "long"),
-        "time": format_time(event.starts_at, "HH:mm"),
-        "venue": ", ".join(p for p in (event.venue, event.address) if p),
-        "manage_link": manage_url,
-    })
-    return {
-        "reminder_subject": " ".join(fill_placeholders(subject, values).split()),
-        "reminder_body": fill_placeholders(body, values),
-    }
+    texts = {"subject": reminder.subject, "body": reminder.body,
+             "subject_en": reminder.subject_en, "body_en": reminder.body_en}
+    locale, subject, body = version_for(texts, row.locale)
+    subject, body = fill_reminder(subject, body,
+                                  placeholder_context(event, locale, manage_url, registration))
+    return {"reminder_subject": subject, "reminder_body": body}

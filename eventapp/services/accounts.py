@@ -93,8 +93,7 @@ def request_password_reset(email, now, locale="sv"):
 def issue_token(user, purpose, now, hours):
     """A fresh single-use token; older unused ones of the same purpose stop working.
 
-    Only the hash is stored. Called by the mail worker when it renders the message, so no
-    live token ever sits in the outbox. The caller commits.
+    Only the hash is stored. The caller commits.
     """
     db.session.execute(
         update(AccountToken)
@@ -106,6 +105,30 @@ def issue_token(user, purpose, now, hours):
     db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=hash_token(raw),
                                 expires_at=rules.expiry(now, hours), created_at=now))
     return raw
+
+
+# The link each staff message carries: its token's purpose, and the setting for its hours.
+_STAFF_LINKS = {
+    "account_invite": (AccountToken.INVITE, "INVITE_TOKEN_HOURS"),
+    "password_reset": (AccountToken.RESET, "RESET_TOKEN_HOURS"),
+}
+
+
+@write_transaction(keep_loaded=True)
+def issue_delivery_tokens(rows, now):
+    """The links a delivery batch's staff messages carry, {outbox row id: StaffLink}, issued in
+    one transaction before the batch is rendered, so that no live token ever sits in the
+    outbox. A message that is no longer sent (rules.staff_message_refusal) gets none. The
+    rows, loaded by the worker with their users, stay loaded for rendering."""
+    cfg = current_app.config
+    links = {}
+    for row in rows:
+        if row.kind not in _STAFF_LINKS or rules.staff_message_refusal(row.kind, row.user):
+            continue
+        purpose, setting = _STAFF_LINKS[row.kind]
+        hours = cfg[setting]
+        links[row.id] = rules.StaffLink(issue_token(row.user, purpose, now, hours), hours)
+    return links
 
 
 def peek_token(raw, purposes, now):

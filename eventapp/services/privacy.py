@@ -106,12 +106,12 @@ def delete_registration(registration_id, now):
 
     sessions = lock_rows(DialogueSession, {c.session_id for c in held})
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.registration_id == registration.id))
-    name = registration.name
+    # The log names the person (summary, details): scrub it while the column still says whom
+    # each entry is about; deleting the row then sets that column to NULL (ON DELETE SET NULL).
+    db.session.execute(update(ActivityEntry).where(ActivityEntry.registration_id == registration.id)
+                       .values(summary="", details={}))
     db.session.delete(registration)
     db.session.flush()
     for session in sessions.values():
         _promote_from_waiting_list(session, now)
-    for entry in db.session.scalars(select(ActivityEntry).where(ActivityEntry.event_id == event_id)):
-        if (entry.details or {}).get("registration_id") == registration_id or (name and entry.summary == name):
-            entry.summary, entry.details = "", {}
     return event_id

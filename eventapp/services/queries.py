@@ -1,6 +1,6 @@
 """Read-side helpers for pages and mail: what the event page, forms and messages show. No writes."""
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..extensions import db
 from ..models import DialogueSession, Event, ParallelBlock, Registration, SessionChoice
@@ -93,8 +93,15 @@ def _with_choices(where):
     )
 
 
-def choice_rows(registration):
-    """What the person holds in each parallel block, for mail and pages alike."""
+def choice_rows(registration, positions=None):
+    """What the person holds in each parallel block, for mail and pages alike.
+
+    `positions` ({choice id: place in line}, from waiting_positions) when the caller has
+    them already, as mail delivery has for its whole batch: then nothing is read here.
+    """
+    if positions is None:
+        waiting = any(c.state == SessionChoice.WAITING for c in registration.choices)
+        positions = waiting_positions([registration.id]) if waiting else {}
     rows = []
     for choice in sorted(registration.choices, key=lambda c: c.block.starts_at):
         rows.append(
@@ -102,7 +109,7 @@ def choice_rows(registration):
                 "block": choice.block,
                 "session": choice.session,
                 "state": choice.state,
-                "position": waiting_position(choice)
+                "position": positions[choice.id]
                 if choice.state == SessionChoice.WAITING
                 else None,
             }
@@ -114,11 +121,22 @@ def waiting_position(choice):
     """1 for the first in line."""
     if choice.state != SessionChoice.WAITING:
         return None
-    ahead = db.session.scalar(
-        select(func.count(SessionChoice.id)).where(
-            SessionChoice.session_id == choice.session_id,
-            SessionChoice.state == SessionChoice.WAITING,
-            SessionChoice.queue_no < choice.queue_no,
-        )
-    )
-    return ahead + 1
+    return waiting_positions([choice.registration_id])[choice.id]
+
+
+def waiting_positions(registration_ids):
+    """{choice id: place in line, 1 for the first} for every waiting choice of these
+    registrations, in one query however many there are."""
+    if not registration_ids:
+        return {}
+    ahead = aliased(SessionChoice)
+    rows = db.session.execute(
+        select(SessionChoice.id, func.count(ahead.id))
+        .outerjoin(ahead, and_(ahead.session_id == SessionChoice.session_id,
+                               ahead.state == SessionChoice.WAITING,
+                               ahead.queue_no < SessionChoice.queue_no))
+        .where(SessionChoice.registration_id.in_(registration_ids),
+               SessionChoice.state == SessionChoice.WAITING)
+        .group_by(SessionChoice.id)
+    ).all()
+    return {choice_id: ahead_count + 1 for choice_id, ahead_count in rows}

@@ -2,11 +2,13 @@
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 
-from ..domain import reminders as rules
+from ..domain import placeholders, reminders as rules
 from ..extensions import db
 from ..models import Event, OutboxMessage, Registration, Reminder, SessionChoice
 from .activity import log_activity
 from .unit_of_work import is_sqlite, lock_rows, write_transaction
+
+TEXT_FIELDS = ("subject", "body", "subject_en", "body_en")
 
 
 def default_texts():
@@ -86,17 +88,11 @@ def _queue(reminder, now):
     return len(people)
 
 
-def _values(form_values, now):
-    rules.check_placeholders(form_values["subject"], form_values["body"],
-                             form_values.get("subject_en", ""), form_values.get("body_en", ""))
-    return form_values
-
-
 @write_transaction()
 def save_reminder(event_id, reminder_id, values, audience, send_at, actor, now, send_now=False):
     """Create or edit a reminder (only while it has not gone out). Unknown placeholders are
     refused before anything is stored."""
-    _values(values, now)
+    rules.check_placeholders({field: values.get(field) or "" for field in TEXT_FIELDS})
     if reminder_id:
         reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
         if reminder is None or reminder.event_id != event_id:
@@ -107,7 +103,7 @@ def save_reminder(event_id, reminder_id, values, audience, send_at, actor, now, 
         reminder = Reminder(event_id=event_id, created_by_id=getattr(actor, "id", None),
                             created_at=now)
         db.session.add(reminder)
-    for field in ("subject", "body", "subject_en", "body_en"):
+    for field in TEXT_FIELDS:
         setattr(reminder, field, values.get(field) or "")
     reminder.audience = audience.as_json()
     reminder.updated_at = now
@@ -196,12 +192,39 @@ def reminders_of(event_id):
     return reminders, counts
 
 
-def placeholder_values(registration, base_values):
-    """The values for one person (manage_link is added at delivery, never stored)."""
-    choices = sorted(registration.choices, key=lambda c: c.block.starts_at)
-    live = [c for c in choices if c.state != SessionChoice.CANCELLED]
-    values = dict(base_values)
-    values["name"] = registration.name
-    values["session"] = ", ".join(c.session.title for c in live)
-    values["room"] = ", ".join(c.session.room for c in live if c.session.room)
-    return values
+def placeholder_context(event, locale, manage_link, registration=None):
+    """What a reminder's placeholders are filled from: this registration's values, or samples
+    when there is none. Reads only what comes loaded with a registration (its choices with
+    their sessions and blocks), so the mail worker renders from its preload."""
+    recipient = sample = None
+    if registration is not None:
+        held = sorted((c for c in registration.choices if c.state != SessionChoice.CANCELLED),
+                      key=lambda c: c.block.starts_at)
+        recipient = placeholders.Recipient(registration.name, tuple(
+            placeholders.Session(c.session.title, c.session.room or "") for c in held))
+    else:
+        first = next((s for block in event.blocks for s in block.sessions), None)
+        sample = placeholders.Session(first.title, first.room or "") if first else None
+    return placeholders.PlaceholderContext(
+        locale=locale, event_title=event.title, starts_at=event.starts_at,
+        venue=event.venue or "", address=event.address or "", manage_link=manage_link,
+        recipient=recipient, sample_session=sample)
+
+
+def preview(event, texts, audience):
+    """How many the reminder reaches, and each language version of it as the first of them
+    will read it (samples while nobody is in the audience). Refuses unknown placeholders as
+    saving does."""
+    rules.check_placeholders(texts)
+    people = audience_of(event.id, audience)
+    person = people[0] if people else None
+    shown = []
+    for locale in rules.versions(texts):
+        with force_locale(locale):
+            # The real link is made at delivery; a preview never shows one.
+            stand_in = gettext("(their personal link)")
+        _locale, subject, body = rules.version_for(texts, locale)
+        subject, body = placeholders.fill_reminder(
+            subject, body, placeholder_context(event, locale, stand_in, person))
+        shown.append({"locale": locale, "subject": subject, "body": body})
+    return {"count": len(people), "person": person, "versions": shown}

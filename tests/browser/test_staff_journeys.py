@@ -56,6 +56,8 @@ STAFF = {
         change_session="Byt dialogmöte", moved="Flyttad. Personen får besked via e-post.",
         reminders="Påminnelser", new_reminder="Ny påminnelse", subject="Ämne",
         message="Meddelande", send_at="Skicka", preview="Förhandsgranska", catering="Mat och fika",
+        english_text="Engelsk text för deltagare som anmälde sig på engelska",
+        subject_en="Ämne på engelska", message_en="Meddelande på engelska",
         catering_heading="Sammanställning för mat och kost", activity="Aktivitetslogg",
         settings="Inställningar", back="Tillbaka", edit_heading="Ändra {event}",
         copy="Kopiera till ett nytt evenemang", copy_heading="Kopiera {event}",
@@ -84,6 +86,8 @@ STAFF = {
         change_session="Change session", moved="Moved. The person is told by email.",
         reminders="Reminders", new_reminder="New reminder", subject="Subject",
         message="Message", send_at="Send at", preview="Preview", catering="Catering",
+        english_text="English text for participants who signed up in English",
+        subject_en="Subject in English", message_en="Message in English",
         catering_heading="Catering summary", activity="Activity log",
         settings="Settings", back="Back", edit_heading="Edit {event}",
         copy="Copy to a new event", copy_heading="Copy {event}",
@@ -292,11 +296,15 @@ def visit_the_other_pages(checker, t, day):
     see(checker, "new-reminder")
     page.get_by_label(t.subject, exact=True).fill("Välkommen till {event}")
     page.get_by_label(t.message, exact=True).fill("Hej {name}!\n\nVi ses i {room}.")
+    page.get_by_text(t.english_text).click()
+    page.get_by_label(t.subject_en).fill("Welcome to {event}")
+    page.get_by_label(t.message_en).fill("Hello {name}!\n\nSee you in {room}.")
     page.get_by_label(t.send_at, exact=True).fill(f"{day}T08:00")
     page.get_by_role("button", name=t.preview).click()
     preview = page.locator(".preview")
     expect(preview).to_contain_text(PARTICIPANT_NAME)
     expect(preview).to_contain_text(f"Välkommen till {EVENT.title}")
+    expect(preview.locator('div[lang="en"]')).to_contain_text(f"Hello {PARTICIPANT_NAME}!")
     see(checker, "new-reminder-preview", kind="new-reminder")
 
     page.get_by_role("link", name=t.reminders, exact=True).click()

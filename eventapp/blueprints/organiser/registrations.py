@@ -3,12 +3,11 @@ waiting list, cancel; each through the same rules as the public pages."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ...domain import errors
 from ...extensions import db
-from ...models import ActivityEntry, Registration, SessionChoice
-from ...services import booking, queries, reports
+from ...models import Registration, SessionChoice
+from ...services import activity, booking, queries, reports
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
@@ -77,10 +76,7 @@ def _render_registration(event, registration, details_form=None, choices_form=No
         choices=queries.choice_rows(registration), details_form=details_form, choices_form=choices_form,
         counts=counts, cancel_form=NotifyForm(formdata=None), confirm=ConfirmForm(), error=error,
         block_field_name=block_field_name,
-        history=[e for e in db.session.scalars(
-            select(ActivityEntry).where(ActivityEntry.event_id == event.id)
-            .order_by(ActivityEntry.created_at.desc(), ActivityEntry.id.desc()))
-            if (e.details or {}).get("registration_id") == registration.id],
+        history=activity.history_of(registration.id),
     ), status
 
 

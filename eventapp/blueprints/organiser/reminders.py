@@ -6,7 +6,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ...domain import errors
-from ...domain.reminders import PLACEHOLDERS, Audience, fill_placeholders, unknown_placeholders
+from ...domain.placeholders import PLACEHOLDERS
+from ...domain.reminders import Audience, UnknownPlaceholder
 from ...extensions import db
 from ...models import Reminder
 from ...services import reminders as reminder_service
@@ -68,51 +69,36 @@ def edit_reminder(event_id, reminder_id=None):
     form = _reminder_form(event, reminder)
     preview, error = None, None
     if form.validate_on_submit():
-        texts = {f: form[f].data or "" for f in ("subject", "body", "subject_en", "body_en")}
-        unknown = unknown_placeholders(*texts.values())
-        if unknown:
-            error = _("Unknown placeholders: %(names)s. You can use: %(known)s.",
-                      names=", ".join("{%s}" % n for n in unknown),
-                      known=", ".join("{%s}" % n for n in PLACEHOLDERS))
-        elif form.preview.data:
-            preview = _preview(event, texts, _audience(form))
-        else:
-            now = utcnow()
-            send_now = form.when.data == "now"
-            try:
-                saved, queued = reminder_service.save_reminder(
-                    event.id, reminder_id, texts, _audience(form), to_utc(form.send_at.data),
-                    current_user, now, send_now=send_now)
-            except errors.DomainError as exc:
-                error = ORGANISER_MESSAGES.get(exc.code, _("That is not possible."))
+        texts = {field: form[field].data or "" for field in reminder_service.TEXT_FIELDS}
+        try:
+            if form.preview.data:
+                preview = reminder_service.preview(event, texts, _audience(form))
             else:
-                flash(ngettext("The reminder is on its way to %(num)d person.",
-                               "The reminder is on its way to %(num)d people.", queued)
-                      if send_now else _("The reminder is scheduled."), "success")
-                return redirect(url_for(".reminders", event_id=event.id))
+                return _save(event, reminder_id, form, texts)
+        except UnknownPlaceholder as exc:
+            for field, names in exc.fields.items():
+                form[field].errors = [*form[field].errors, _(
+                    "Unknown placeholders: %(names)s. You can use: %(known)s.",
+                    names=", ".join("{%s}" % n for n in names),
+                    known=", ".join("{%s}" % p.name for p in PLACEHOLDERS))]
+        except errors.DomainError as exc:
+            error = ORGANISER_MESSAGES.get(exc.code, _("That is not possible."))
     return render_template("organiser/reminder_form.html", event=event, reminder=reminder,
                            form=form, preview=preview, error=error, placeholders=PLACEHOLDERS,
                            confirm=ConfirmForm()), (
         400 if form.is_submitted() and (form.errors or error) else 200)
 
 
-def _preview(event, texts, audience):
-    """The reminder as its first recipient would read it, and how many get it."""
-    from flask_babel import format_date, format_time
-
-    people = reminder_service.audience_of(event.id, audience)
-    if not people:
-        return {"count": 0}
-    person = people[0]
-    values = reminder_service.placeholder_values(person, {
-        "event": event.title, "date": format_date(event.starts_at, "long"),
-        "time": format_time(event.starts_at, "HH:mm"),
-        "venue": ", ".join(p for p in (event.venue, event.address) if p),
-        "manage_link": _("(their personal link)"),
-    })
-    return {"count": len(people), "person": person,
-            "subject": fill_placeholders(texts["subject"], values),
-            "body": fill_placeholders(texts["body"], values)}
+def _save(event, reminder_id, form, texts):
+    now = utcnow()
+    send_now = form.when.data == "now"
+    _saved, queued = reminder_service.save_reminder(
+        event.id, reminder_id, texts, _audience(form), to_utc(form.send_at.data),
+        current_user, now, send_now=send_now)
+    flash(ngettext("The reminder is on its way to %(num)d person.",
+                   "The reminder is on its way to %(num)d people.", queued)
+          if send_now else _("The reminder is scheduled."), "success")
+    return redirect(url_for(".reminders", event_id=event.id))
 
 
 @bp.post("/events/<int:event_id>/reminders/<int:reminder_id>/<action>")
