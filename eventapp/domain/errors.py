@@ -47,6 +47,12 @@ class RegistrationCancelled(DomainError):
     code = "registration_cancelled"
 
 
+class RegistrationAnonymised(DomainError):
+    """Retention removed the personal data: nothing may be written into it again."""
+
+    code = "registration_anonymised"
+
+
 class EventFull(DomainError):
     """The event's overall capacity is reached."""
 

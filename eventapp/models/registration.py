@@ -9,6 +9,11 @@ from ..extensions import db
 from ..util.time import utcnow
 
 
+# The email key of a registration whose personal data retention removed ("anonymised:<id>"):
+# no address can start so (a colon is not allowed in one), and it keeps the key unique.
+ANONYMISED_KEY = "anonymised:"
+
+
 class Registration(db.Model):
     __tablename__ = "registration"
     ACTIVE, CANCELLED = "active", "cancelled"
@@ -62,6 +67,11 @@ class Registration(db.Model):
     @property
     def is_active(self):
         return self.status == self.ACTIVE
+
+    @property
+    def is_anonymised(self):
+        """Retention removed the personal data: its links answer 410 and take no changes."""
+        return self.email_key.startswith(ANONYMISED_KEY)
 
     def choice_for_block(self, block_id):
         return next((c for c in self.choices if c.block_id == block_id), None)

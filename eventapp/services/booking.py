@@ -318,6 +318,8 @@ def _load_active(registration_id):
     registration = lock_rows(Registration, [registration_id]).get(registration_id)
     if registration is None:
         raise LookupError(registration_id)
+    if registration.is_anonymised:
+        raise errors.RegistrationAnonymised()
     if not registration.is_active:
         raise RegistrationCancelled()
     return registration

@@ -1,21 +1,26 @@
 """Personal data: the retention schedule, a person's copy of their data, and deletion."""
 from datetime import timedelta
 
-from sqlalchemy import String, cast, delete, literal, select, update
+from sqlalchemy import String, cast, delete, literal, or_, select, update
 
 from ..domain import retention
 from ..extensions import db
 from ..models import ActivityEntry, Event, OutboxMessage, Registration, SessionChoice
+from ..models.registration import ANONYMISED_KEY
 from .booking import _promote_from_waiting_list
 from .unit_of_work import lock_rows, write_transaction
 
 ANONYMOUS = ""
+# What identifies a person; the organisation stays, for statistics.
+PERSONAL_FIELDS = ("name", "email", "job_title", "dietary_needs", "accessibility_needs",
+                   "discussion_topic")
 
 
 @write_transaction()
 def apply_retention(now):
     """Remove what is due: sensitive answers first, then everything that identifies a person.
-    Counts per session and per organisation stay for statistics. Safe to run again."""
+    Counts per session and per organisation stay for statistics. Safe to run again, and every
+    run looks again: personal data found in an event already anonymised goes too."""
     cleared = anonymised = 0
     for event in db.session.scalars(select(Event).where(Event.ends_at < now)).all():
         if retention.sensitive_data_due(event.ends_at, event.sensitive_retention_days, now):
@@ -25,26 +30,32 @@ def apply_retention(now):
                        (Registration.dietary_needs != "") | (Registration.accessibility_needs != ""))
                 .values(dietary_needs="", accessibility_needs="")
             ).rowcount
-        if event.anonymised_at is None and retention.anonymisation_due(
-                event.ends_at, event.retention_days, now):
+        if retention.anonymisation_due(event.ends_at, event.retention_days, now):
             anonymised += _anonymise_event(event, now)
     return {"sensitive_cleared": cleared, "anonymised": anonymised}
 
 
 def _anonymise_event(event, now):
+    """Anonymise each registration of the event that is not yet, or holds personal data again;
+    returns how many. From then on their links answer 410 and take no changes."""
     ids = select(Registration.id).where(Registration.event_id == event.id)
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.registration_id.in_(ids)))
     count = db.session.execute(
-        update(Registration).where(Registration.event_id == event.id).values(
-            name=ANONYMOUS, email=ANONYMOUS, job_title="", dietary_needs="",
-            accessibility_needs="", discussion_topic="",
-            email_key=literal("anonymised:") + cast(Registration.id, String),
+        update(Registration).where(
+            Registration.event_id == event.id,
+            ~Registration.email_key.startswith(ANONYMISED_KEY, autoescape=True) | or_(
+                *(getattr(Registration, field) != ANONYMOUS for field in PERSONAL_FIELDS)),
+        ).values(
+            **{field: ANONYMOUS for field in PERSONAL_FIELDS},
+            email_key=literal(ANONYMISED_KEY) + cast(Registration.id, String),
         )
     ).rowcount
     # Log lines name people in their summary; the action and time stay.
-    db.session.execute(update(ActivityEntry).where(ActivityEntry.event_id == event.id)
-                       .values(summary="", details={}))
-    event.anonymised_at = now
+    entries = update(ActivityEntry).where(ActivityEntry.event_id == event.id)
+    if event.anonymised_at is not None:
+        entries = entries.where(ActivityEntry.summary != "")
+    db.session.execute(entries.values(summary="", details={}))
+    event.anonymised_at = event.anonymised_at or now
     return count
 
 

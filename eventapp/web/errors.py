@@ -11,4 +11,7 @@ MESSAGES = {
     errors.SessionFull.code: _l("This session is full and has no waiting list. Choose another one."),
     errors.InvalidChoice.code: _l("Choose one of the sessions offered."),
     errors.RegistrationCancelled.code: _l("This registration has been cancelled."),
+    errors.RegistrationAnonymised.code: _l("The personal details of this registration have "
+                                           "been removed after the event. It can no longer "
+                                           "be changed."),
 }

@@ -3,8 +3,10 @@ import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
+from eventapp.domain import errors
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
 from eventapp.models import ActivityEntry, Event, OutboxMessage, Registration, SessionChoice
@@ -99,3 +101,33 @@ def test_deleting_my_data_frees_the_seat_and_leaves_nothing_behind(app, client, 
 def test_apply_retention_command_runs_from_cron(app):
     result = app.test_cli_runner().invoke(args=["apply-retention"])
     assert result.exit_code == 0 and "anonymised: 0" in result.output
+
+
+def test_a_retention_run_removes_personal_data_it_finds_in_an_event_already_anonymised(app):
+    with app.app_context():
+        event = make_event(capacities=(5,))
+        first = sign_up(event, 1)
+        due = event.ends_at + timedelta(days=event.retention_days)
+        assert privacy.apply_retention(due)["anonymised"] == 1
+        # What an old link could write back before anonymising revoked the links.
+        db.session.execute(update(Registration).where(Registration.id == first.id).values(
+            name="Deltagare 1", email="deltagare1@example.org", discussion_topic="Arkiv"))
+        db.session.commit()
+        assert privacy.apply_retention(due + timedelta(days=1))["anonymised"] == 1
+        stored = db.session.get(Registration, first.id)
+        assert (stored.name, stored.email, stored.discussion_topic) == ("", "", "")
+        assert privacy.apply_retention(due + timedelta(days=2))["anonymised"] == 0
+
+
+def test_an_anonymised_registration_takes_no_changes(app):
+    with app.app_context():
+        event = make_event(capacities=(5,))
+        first = sign_up(event, 1)
+        privacy.apply_retention(event.ends_at + timedelta(days=event.retention_days))
+        for change in (
+                lambda: booking.update_details(first.id, booking.Details(
+                    name="Deltagare 1", email="deltagare1@example.org"), utcnow()),
+                lambda: booking.cancel(first.id, utcnow())):
+            with pytest.raises(errors.RegistrationAnonymised):
+                change()
+        assert db.session.get(Registration, first.id).name == ""

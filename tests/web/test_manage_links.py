@@ -1,5 +1,6 @@
 """What a participant's personal link and browser can open: only their own registration,
 never someone else's, and a clear page for a link that no longer works."""
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from itsdangerous import URLSafeSerializer
@@ -86,3 +87,25 @@ def test_the_current_link_opens_the_registration_it_was_sent_for(app, client, in
         link = link_of(inbox, "deltagare2@example.org")
     page = client.get(link).get_data(as_text=True)
     assert 'value="Deltagare 2"' in page and "Deltagare 1" not in page
+
+
+def test_after_retention_an_old_link_answers_410_and_writes_nothing_back(app, client, inbox):
+    with app.app_context():
+        event = make_event()
+        sign_up(event, 1, dietary_needs="Glutenfri")
+        link = link_of(inbox, "deltagare1@example.org")
+        privacy.apply_retention(event.ends_at + timedelta(days=event.retention_days))
+        slug = event.slug
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "personuppgifterna i den här anmälan tagits bort" in text_of(response)
+    token = csrf_token(client, f"/events/{slug}/link")
+    for action in ("details", "sessions", "cancel", "delete"):
+        response = client.post(f"{link}/{action}", data={
+            "csrf_token": token, "name": "Deltagare 1", "email": "deltagare1@example.org",
+            "organisation": "Umeå kommun", "dietary_needs": "Glutenfri"})
+        assert response.status_code == 410, action
+    with app.app_context():
+        stored = db.session.scalar(select(Registration))
+        assert (stored.name, stored.email, stored.dietary_needs, stored.status) == (
+            "", "", "", "active")

@@ -170,7 +170,8 @@ def thanks(slug):
     event = _event_or_404(slug, "event")
     uid = session.get("registration_uid")
     registration = queries.registration_by_uid(uid) if isinstance(uid, str) else None
-    if registration is None or registration.event_id != event.id or not registration.is_active:
+    if (registration is None or registration.event_id != event.id or not registration.is_active
+            or registration.is_anonymised):
         return redirect(url_for(".event", slug=event.slug))
     return render_template(
         "public/thanks.html", event=event, registration=registration, choices=queries.choice_rows(registration)
@@ -205,13 +206,15 @@ def _registration_from_token(token):
     registration = queries.registration_by_uid(parsed[0])
     if registration is None or registration.link_version != parsed[1]:
         abort(404)
+    if registration.is_anonymised:
+        abort(_link_gone("anonymised"))
     return registration
 
 
-def _link_gone(reason, event=None):
-    """410 Gone: the link was real once and will never work again; the page says why and,
-    where there is something to manage, where to ask for a new link."""
-    events = [event] if event is not None else queries.published_upcoming(utcnow())
+def _link_gone(reason):
+    """410 Gone: the link was real once and will never work again. The page says why and,
+    while there is something to manage, where to ask for a new link."""
+    events = queries.published_upcoming(utcnow()) if reason == "retired" else []
     return make_response(render_template("public/link_gone.html", reason=reason, events=events),
                          410)
 
