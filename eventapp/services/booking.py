@@ -262,15 +262,26 @@ def _seat(choice, now):
 
 @write_transaction()
 def send_manage_link(event_id, email, now):
-    """Mail a fresh manage link to the address, if it has a live registration.
+    """Mail the manage link to the address, if it has a live registration.
 
-    The answer is the same either way so that nobody can learn who is registered. A new link
-    revokes the old ones.
+    Anyone may ask, so asking changes nothing: the links the person already has keep working
+    (revoking them is for the holder, `renew_manage_link`). The answer is the same either way
+    so that nobody can learn who is registered.
     """
     registration = _active_registration(event_id, signup.email_key(email))
     if registration is not None:
-        registration.link_version += 1
         enqueue("manage_link", registration, now)
+
+
+@write_transaction()
+def renew_manage_link(registration_id, now):
+    """The holder of a link makes every link sent so far stop working (one may have been
+    forwarded); the new one goes to the registration's address only."""
+    registration = _load_active(registration_id)
+    registration.link_version += 1
+    registration.updated_at = now
+    enqueue("manage_link", registration, now, renewed=True)
+    return registration
 
 
 def _detail_values(details: Details):

@@ -331,6 +331,19 @@ def lifecycle_machine(app, inbox, password_hash):
             person.state = ERASED
             self._deliver()
 
+        @rule(browser=browser, person=people, newest=st.booleans())
+        def make_old_links_stop_working(self, browser, person, newest):
+            link, response = self._write_through_link(browser, person, newest, "renew", {})
+            if link is None:
+                return
+            if person.state != ACTIVE:
+                assert response.status_code == 400, response.status_code
+                return
+            assert response.status_code == 302, text_of(response)
+            person.revoked |= set(person.links)
+            self._deliver()
+            assert person.links[-1] not in person.revoked, f"no new link for {person}"
+
         @rule(events=st.sampled_from(["B", "A and B"]))
         def run_retention(self, events):
             due = {"B"} if events == "B" else {"A", "B"}

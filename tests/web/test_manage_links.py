@@ -109,3 +109,45 @@ def test_after_retention_an_old_link_answers_410_and_writes_nothing_back(app, cl
         stored = db.session.scalar(select(Registration))
         assert (stored.name, stored.email, stored.dietary_needs, stored.status) == (
             "", "", "", "active")
+
+
+def test_asking_for_a_link_keeps_the_links_a_person_already_has(app, client, inbox):
+    with app.app_context():
+        event = make_event()
+        sign_up(event, 1)
+        first = link_of(inbox, "deltagare1@example.org")
+        url = f"/events/{event.slug}/link"
+    stranger = app.test_client()
+    for _ in range(3):
+        response = stranger.post(url, data={"csrf_token": csrf_token(stranger, url),
+                                            "email": "deltagare1@example.org"})
+        assert response.status_code == 302
+    with app.app_context():
+        mailed = link_of(inbox, "deltagare1@example.org")
+    assert "Här är länken till din anmälan" in parts(inbox.to("deltagare1@example.org")[-1])[0]
+    for link in (first, mailed):
+        response = client.get(link)
+        assert response.status_code == 200 and 'value="Deltagare 1"' in response.get_data(as_text=True)
+
+
+def test_the_holder_makes_old_links_stop_working_and_gets_a_new_one_by_mail(app, client, inbox):
+    with app.app_context():
+        event = make_event()
+        sign_up(event, 1)
+        old = link_of(inbox, "deltagare1@example.org")
+        slug = event.slug
+    assert "Stäng av mina gamla länkar" in text_of(client.get(old))
+    assert "Alla länkar till din anmälan" in text_of(client.get(f"{old}/renew"))
+    response = client.post(f"{old}/renew", data={"csrf_token": csrf_token(client, f"{old}/renew")})
+    assert response.status_code == 302 and response.location.endswith(f"/events/{slug}")
+    assert "Dina gamla länkar fungerar inte längre" in text_of(client.get(response.location))
+
+    response = client.get(old)
+    assert response.status_code == 410 and "Deltagare 1" not in text_of(response)
+    assert "En nyare länk har ersatt den här" in text_of(response)
+    assert f"/events/{slug}/link" in response.get_data(as_text=True)
+    with app.app_context():
+        new = link_of(inbox, "deltagare1@example.org")
+    assert "Länkar som skickats tidigare fungerar inte längre" in parts(
+        inbox.to("deltagare1@example.org")[-1])[0]
+    assert new != old and client.get(new).status_code == 200

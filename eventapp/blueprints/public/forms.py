@@ -33,6 +33,10 @@ class CancelForm(BaseForm):
     confirm = SubmitField(_l("Yes, cancel my registration"))
 
 
+class RenewLinkForm(BaseForm):
+    confirm = SubmitField(_l("Yes, make my old links stop working"))
+
+
 class ResendLinkForm(BaseForm):
     email = email_field(_l("Email"))
     send = SubmitField(_l("Send me a new link"))

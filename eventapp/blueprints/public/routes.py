@@ -33,7 +33,7 @@ from ...web.pagecache import cached_page
 from ...web.ratelimits import email_from_form, per_address, per_email, signup_per_email
 from ...web.seats import seat_labeller
 from ...web.tokens import is_retired_manage_token, read_manage_token
-from .forms import CancelForm, ResendLinkForm, signup_form_for
+from .forms import CancelForm, RenewLinkForm, ResendLinkForm, signup_form_for
 
 bp = Blueprint("public", __name__)
 
@@ -188,8 +188,8 @@ def resend_link(slug):
     if form.validate_on_submit():
         booking.send_manage_link(event.id, form.email.data, utcnow())
         # The same answer whether or not the address is registered.
-        flash(_("If the address is registered for this event, a new link is on its way. "
-                "Links sent earlier no longer work."), "success")
+        flash(_("If the address is registered for this event, the link to the registration "
+                "is on its way."), "success")
         return redirect(url_for(".resend_link", slug=event.slug))
     return render_template("public/resend_link.html", event=event, form=form), (
         400 if form.is_submitted() else 200
@@ -204,17 +204,22 @@ def _registration_from_token(token):
     if parsed is None:
         abort(_link_gone("retired") if is_retired_manage_token(token) else 404)
     registration = queries.registration_by_uid(parsed[0])
-    if registration is None or registration.link_version != parsed[1]:
+    if registration is None:
         abort(404)
     if registration.is_anonymised:
         abort(_link_gone("anonymised"))
+    if registration.link_version != parsed[1]:
+        abort(_link_gone("replaced", registration.event))
     return registration
 
 
-def _link_gone(reason):
+def _link_gone(reason, event=None):
     """410 Gone: the link was real once and will never work again. The page says why and,
     while there is something to manage, where to ask for a new link."""
-    events = queries.published_upcoming(utcnow()) if reason == "retired" else []
+    if reason == "anonymised":
+        events = []
+    else:
+        events = [event] if event is not None else queries.published_upcoming(utcnow())
     return make_response(render_template("public/link_gone.html", reason=reason, events=events),
                          410)
 
@@ -345,6 +350,28 @@ def manage_cancel(token):
         summary_error=error,
         messages=MESSAGES,
     ), (400 if form.is_submitted() else 200)
+
+
+@bp.route("/manage/<token>/renew", methods=["GET", "POST"])
+@access("manage_token")
+def manage_renew_link(token):
+    """The holder makes every link sent so far stop working and gets a new one by mail."""
+    registration = _registration_from_token(token)
+    form = RenewLinkForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            booking.renew_manage_link(registration.id, utcnow())
+        except errors.DomainError as exc:
+            error = exc.code
+        else:
+            # Not to the new link: it goes to the registration's address only.
+            flash(_("Your old links no longer work. A new link is on its way to %(email)s.",
+                    email=registration.email), "success")
+            return redirect(url_for(".event", slug=registration.event.slug))
+    return render_template("public/renew_link.html", token=token, event=registration.event,
+                           registration=registration, form=form, summary_error=error,
+                           messages=MESSAGES), (400 if form.is_submitted() else 200)
 
 
 @bp.get("/lang/<code>")
