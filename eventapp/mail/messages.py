@@ -95,7 +95,11 @@ def build_message(row, context):
             message.reply_to = event.contact_email
         message.extra_headers = {"Auto-Submitted": "auto-generated"}
         if row.kind in WITH_CALENDAR:
-            description = render_template("email/calendar_description.txt", **values)
+            # Calendars are shared (delegates, team calendars): the personal link stays in
+            # the email body, the calendar entry links to the public event page.
+            description = render_template(
+                "email/calendar_description.txt",
+                **{k: v for k, v in values.items() if k != "manage_url"})
             cancelled = row.kind in CANCELLING
             ics = registration_calendar(
                 registration,

@@ -3,6 +3,7 @@ never someone else's, and a clear page for a link that no longer works."""
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from icalendar import Calendar
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
@@ -151,3 +152,17 @@ def test_the_holder_makes_old_links_stop_working_and_gets_a_new_one_by_mail(app,
     assert "Länkar som skickats tidigare fungerar inte längre" in parts(
         inbox.to("deltagare1@example.org")[-1])[0]
     assert new != old and client.get(new).status_code == 200
+
+
+def test_the_calendar_file_links_to_the_event_page_and_never_to_the_personal_link(app, inbox):
+    with app.app_context():
+        event = make_event()
+        sign_up(event, 1)
+        deliver_due()
+        slug = event.slug
+    plain, _html, attachments = parts(inbox.to("deltagare1@example.org")[0])
+    calendar = Calendar.from_ical(attachments["invite.ics"])
+    description = str(calendar.walk("VEVENT")[0]["DESCRIPTION"])
+    assert "/manage/" not in attachments["invite.ics"].decode()
+    assert f"http://eventapp.test/events/{slug}" in description
+    assert "/manage/" in plain  # the personal link stays in the email itself
