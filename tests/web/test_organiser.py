@@ -261,3 +261,27 @@ def test_the_activity_log_reads_as_sentences_and_records_who_viewed_lists(app):
     assert "Deltagarlistan visad" in page
     assert "Olga Organisatör" in page
     assert "registration.moved" not in page
+
+
+def test_an_anonymised_registration_can_no_longer_be_changed_by_the_organiser(app, client):
+    from eventapp.services import privacy
+
+    with app.app_context():
+        make_user()
+        event = make_event()
+        registration = sign_up(event, 1)
+        privacy.apply_retention(event.ends_at + timedelta(days=event.retention_days))
+        url = f"/organiser/events/{event.id}/registrations/{registration.id}"
+    login(client, "organisator@example.org")
+    page = client.get(url)
+    assert "Personuppgifterna i den här anmälan har tagits bort" in text_of(page)
+    assert f'action="{url}/cancel"' not in page.get_data(as_text=True)
+    # A hand-made POST (no form is shown) is refused too.
+    response = post_form(client, f"{url}/details", {"name": "Deltagare 1",
+                                                   "email": "deltagare1@example.org"},
+                         page="/organiser/events/new")
+    assert response.status_code == 400
+    post_form(client, f"{url}/cancel", {"notify": "y"}, page="/organiser/events/new")
+    with app.app_context():
+        stored = db.session.get(Registration, registration.id)
+        assert (stored.name, stored.email, stored.status) == ("", "", "active")
