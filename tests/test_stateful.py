@@ -63,23 +63,19 @@ def test_an_erased_persons_old_link_never_opens_the_next_sign_up(make_app, inbox
     'qe8x', 'qj9x', 'qn7x', 'qt12x']
     """
     state = machine_for(make_app, inbox)()
-    state.erased_and_anonymised_data_is_nowhere()
-    state.every_link_shows_only_its_own_person()
-    state.every_thanks_page_shows_only_who_signed_up_in_that_browser()
-    state.seats_never_exceed_capacity_and_waiting_lists_stay_in_order()
+    invariants_hold(state)
     people_0 = state.sign_up(browser=0, event='A', sessions=(1, 0))
-    state.erased_and_anonymised_data_is_nowhere()
-    state.every_link_shows_only_its_own_person()
-    state.every_thanks_page_shows_only_who_signed_up_in_that_browser()
-    state.seats_never_exceed_capacity_and_waiting_lists_stay_in_order()
+    invariants_hold(state)
     state.erase(browser=0, newest=False, person=people_0)
-    state.erased_and_anonymised_data_is_nowhere()
-    state.every_link_shows_only_its_own_person()
-    state.every_thanks_page_shows_only_who_signed_up_in_that_browser()
-    state.seats_never_exceed_capacity_and_waiting_lists_stay_in_order()
-    people_1 = state.sign_up(browser=0, event='A', sessions=(0, 0))  # noqa: F841
-    state.erased_and_anonymised_data_is_nowhere()
-    state.every_link_shows_only_its_own_person()
-    state.every_thanks_page_shows_only_who_signed_up_in_that_browser()
-    state.seats_never_exceed_capacity_and_waiting_lists_stay_in_order()
+    invariants_hold(state)
+    state.sign_up(browser=0, event='A', sessions=(0, 0))
+    invariants_hold(state)
     state.teardown()
+
+
+def invariants_hold(state):
+    """What Hypothesis runs after every step."""
+    state.erased_and_anonymised_data_is_nowhere()
+    state.every_link_shows_only_its_own_person()
+    state.every_thanks_page_shows_only_who_signed_up_in_that_browser()
+    state.seats_never_exceed_capacity_and_waiting_lists_stay_in_order()

@@ -329,47 +329,41 @@ def manage_sessions(token):
 @bp.route("/manage/<token>/cancel", methods=["GET", "POST"])
 @access("manage_token")
 def manage_cancel(token):
-    registration = _registration_from_token(token)
-    form = CancelForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            booking.cancel(registration.id, utcnow())
-        except errors.DomainError as exc:
-            error = exc.code
-        else:
-            flash(_("Your registration has been cancelled. A confirmation is on its way by email."),
-                  "success")
-            return redirect(url_for(".manage", token=token))
-    return render_template(
-        "public/cancel.html",
-        token=token,
-        event=registration.event,
-        registration=registration,
-        form=form,
-        summary_error=error,
-        messages=MESSAGES,
-    ), (400 if form.is_submitted() else 200)
+    def cancel(registration):
+        booking.cancel(registration.id, utcnow())
+        flash(_("Your registration has been cancelled. A confirmation is on its way by email."),
+              "success")
+        return redirect(url_for(".manage", token=token))
+
+    return _confirmed_action(token, CancelForm, "public/cancel.html", cancel)
 
 
 @bp.route("/manage/<token>/renew", methods=["GET", "POST"])
 @access("manage_token")
 def manage_renew_link(token):
     """The holder makes every link sent so far stop working and gets a new one by mail."""
+    def renew(registration):
+        booking.renew_manage_link(registration.id, utcnow())
+        # Not to the new link: it goes to the registration's address only.
+        flash(_("Your old links no longer work. A new link is on its way to %(email)s.",
+                email=registration.email), "success")
+        return redirect(url_for(".event", slug=registration.event.slug))
+
+    return _confirmed_action(token, RenewLinkForm, "public/renew_link.html", renew)
+
+
+def _confirmed_action(token, form_class, template, act):
+    """A manage-link action behind a confirmation page: GET shows the page, a valid POST runs
+    `act(registration)` and answers with its redirect; a domain error is shown on the page."""
     registration = _registration_from_token(token)
-    form = RenewLinkForm()
+    form = form_class()
     error = None
     if form.validate_on_submit():
         try:
-            booking.renew_manage_link(registration.id, utcnow())
+            return act(registration)
         except errors.DomainError as exc:
             error = exc.code
-        else:
-            # Not to the new link: it goes to the registration's address only.
-            flash(_("Your old links no longer work. A new link is on its way to %(email)s.",
-                    email=registration.email), "success")
-            return redirect(url_for(".event", slug=registration.event.slug))
-    return render_template("public/renew_link.html", token=token, event=registration.event,
+    return render_template(template, token=token, event=registration.event,
                            registration=registration, form=form, summary_error=error,
                            messages=MESSAGES), (400 if form.is_submitted() else 200)
 
@@ -421,13 +415,11 @@ def my_data_json(token):
 @bp.route("/manage/<token>/delete", methods=["GET", "POST"])
 @access("manage_token")
 def delete_my_data(token):
-    registration = _registration_from_token(token)
-    form = CancelForm()
-    if form.validate_on_submit():
+    def delete(registration):
         event_slug = registration.event.slug
         privacy_service.delete_registration(registration.id, utcnow())
         session.pop("registration_uid", None)
         flash(_("Your registration and everything we stored about you are deleted."), "success")
         return redirect(url_for(".event", slug=event_slug))
-    return render_template("public/delete.html", token=token, event=registration.event,
-                           registration=registration, form=form), (400 if form.is_submitted() else 200)
+
+    return _confirmed_action(token, CancelForm, "public/delete.html", delete)
