@@ -92,6 +92,10 @@ def lifecycle_machine(app, inbox, password_hash):
         def _send(self, client, method, url, **kwargs):
             response = client.open(url, method=method, **kwargs)
             assert response.status_code < 500, f"{method} {url} answered {response.status_code}"
+            response.landing = None
+            if method == "POST" and response.status_code in (302, 303):
+                # A browser follows at once, and so sees (and uses up) any flashed message.
+                response.landing = self._send(client, "GET", response.location)
             return response
 
         def _token(self, client):
@@ -171,9 +175,12 @@ def lifecycle_machine(app, inbox, password_hash):
                     f"{person}'s dead link answered {response.status_code}")
 
         def _assert_only_own(self, person, response, what):
-            shown = tokens_in(response.get_data(as_text=True))
-            assert shown <= person.tokens, (
-                f"{what} of {person} shows another person's data: {sorted(shown - person.tokens)}")
+            """The page (and the page its redirect leads to) shows no one else's data."""
+            for page in (response, response.landing):
+                shown = tokens_in(page.get_data(as_text=True)) if page is not None else set()
+                assert shown <= person.tokens, (
+                    f"{what} of {person} shows another person's data: "
+                    f"{sorted(shown - person.tokens)}")
 
         def _write_through_link(self, browser, person, newest, action, data):
             """POST to one of the manage link's actions; the answer as the model expects it."""
@@ -224,6 +231,7 @@ def lifecycle_machine(app, inbox, password_hash):
                             {values["email"]})
             with app.app_context():
                 person.registration_id = registration_row(self.events[event]["id"], values["email"]).id
+            self._assert_only_own(person, response, "the sign-up")
             self.everyone.append(person)
             self.last_signup[browser] = person
             self._deliver()
