@@ -4,7 +4,13 @@ from ..models import OutboxMessage
 
 
 def enqueue(kind, registration, now, **payload):
-    """Queue a message about a registration; it is delivered after the transaction commits."""
+    """Queue a message about a registration; it is delivered after the transaction commits.
+
+    A registration without an address gets none: a walk-in who gave no address, or one whose
+    personal data retention removed (a seat freed afterwards must not mail an empty address).
+    """
+    if not registration.email:
+        return None
     message = OutboxMessage(
         kind=kind,
         registration=registration,
