@@ -410,6 +410,7 @@ def lifecycle_machine(app, inbox, password_hash):
                 person.state = CANCELLED
             self._deliver()
 
+        @precondition(lambda self: not self.signed_in)
         @rule()
         def staff_signs_in(self):
             self._sign_in()

@@ -63,20 +63,27 @@ def texts_in_database():
 
 def seat_problems():
     """Sessions over capacity, waiting numbers out of order, or people waiting for a free seat."""
+    capacities = dict(db.session.execute(select(DialogueSession.id, DialogueSession.capacity)).all())
+    confirmed = dict(db.session.execute(
+        select(SessionChoice.session_id, func.count(SessionChoice.id))
+        .where(SessionChoice.state == SessionChoice.CONFIRMED)
+        .group_by(SessionChoice.session_id)).all())
+    queues = {}
+    for session_id, queue_no in db.session.execute(
+            select(SessionChoice.session_id, SessionChoice.queue_no)
+            .where(SessionChoice.state == SessionChoice.WAITING)
+            .order_by(SessionChoice.session_id, SessionChoice.queue_no, SessionChoice.id)):
+        queues.setdefault(session_id, []).append(queue_no)
     problems = []
-    for session in db.session.scalars(select(DialogueSession).order_by(DialogueSession.id)):
-        confirmed = db.session.scalar(select(func.count(SessionChoice.id)).where(
-            SessionChoice.session_id == session.id, SessionChoice.state == SessionChoice.CONFIRMED))
-        queue = db.session.scalars(select(SessionChoice.queue_no).where(
-            SessionChoice.session_id == session.id, SessionChoice.state == SessionChoice.WAITING)
-            .order_by(SessionChoice.queue_no, SessionChoice.id)).all()
-        if confirmed > session.capacity:
-            problems.append(f"session {session.id}: {confirmed} seats for {session.capacity}")
+    for session_id, capacity in sorted(capacities.items()):
+        seats, queue = confirmed.get(session_id, 0), queues.get(session_id, [])
+        if seats > capacity:
+            problems.append(f"session {session_id}: {seats} seats for {capacity}")
         if None in queue or any(a >= b for a, b in zip(queue, queue[1:])):
-            problems.append(f"session {session.id}: waiting numbers {queue}")
-        if queue and confirmed < session.capacity:
-            problems.append(f"session {session.id}: {len(queue)} waiting, "
-                            f"{session.capacity - confirmed} seats free")
+            problems.append(f"session {session_id}: waiting numbers {queue}")
+        if queue and seats < capacity:
+            problems.append(f"session {session_id}: {len(queue)} waiting, "
+                            f"{capacity - seats} seats free")
     return problems
 
 
