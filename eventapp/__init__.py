@@ -3,19 +3,17 @@ import logging
 import os
 import secrets
 
-from flask import Flask, abort, has_request_context, render_template, request, session
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
+from flask import Flask, has_request_context, session
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # `mail` is also the name of our subpackage
 from .web import logging_setup, static_files
+from .web.converters import register_converters
+from .web.errors import register_errorhandlers
 from .web.filters import register_template_helpers
 from .web.security import register_security
-
-ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
 
 
 def create_app(config=None, overrides=None):
@@ -82,17 +80,8 @@ def register_extensions(app):
             install_sqlite_locking(db.engine)
 
 
-class DatabaseIdConverter(IntegerConverter):
-    """<int:...> in URLs, but never past what an INTEGER column holds (PostgreSQL would
-    refuse the query with an error instead of a plain 404)."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
-
-
 def register_blueprints(app):
-    app.url_map.converters["int"] = DatabaseIdConverter
+    register_converters(app)
     from .blueprints.auth.routes import bp as auth_bp
     from .blueprints.health.routes import bp as health_bp
     from .blueprints.lead.routes import bp as lead_bp
@@ -104,31 +93,6 @@ def register_blueprints(app):
     app.register_blueprint(organiser_bp)
     app.register_blueprint(lead_bp)
     app.register_blueprint(health_bp)
-
-
-def register_errorhandlers(app):
-    @app.before_request
-    def refuse_nul_bytes():
-        # No text column can hold NUL (PostgreSQL refuses it), and no real URL has one.
-        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
-            abort(400)
-
-    def render_error(error):
-        code = error.code if isinstance(error, HTTPException) else 500
-        if code not in ERROR_CODES:
-            code = 500 if code >= 500 else 400
-        return render_template("errors/error.html", code=code), code
-
-    for code in ERROR_CODES:
-        app.register_error_handler(code, render_error)
-
-    @app.errorhandler(Exception)
-    def unexpected(error):
-        if isinstance(error, HTTPException):
-            return render_error(error)
-        app.logger.exception("unhandled error")
-        db.session.rollback()
-        return render_template("errors/error.html", code=500), 500
 
 
 def register_commands(app):

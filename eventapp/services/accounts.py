@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain import accounts as rules
-from ..domain.errors import DomainError
+from ..domain.errors import EmailTaken, InvalidToken
 from ..domain.signup import email_key
 from ..extensions import db
 from ..models import AccountToken, OutboxMessage, User
@@ -16,10 +16,6 @@ from .unit_of_work import lock_rows, write_transaction
 # Compared against when the address is unknown, so that a wrong address costs as much time
 # as a wrong password and timing does not tell which accounts exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-
-
-class EmailTaken(DomainError):
-    code = "email_taken"
 
 
 def find_user(address):
@@ -146,11 +142,11 @@ def peek_token(raw, purposes, now):
 def _use_token(raw, purposes, now):
     token = peek_token(raw, purposes, now)
     if token is None:
-        raise rules.InvalidToken()
+        raise InvalidToken()
     # Lock and re-check, so a token clicked twice at once is used once.
     locked = lock_rows(AccountToken, [token.id])[token.id]
     if not rules.token_usable(locked.expires_at, locked.used_at, now):
-        raise rules.InvalidToken()
+        raise InvalidToken()
     locked.used_at = now
     return locked
 

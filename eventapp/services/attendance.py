@@ -1,16 +1,12 @@
 """The day itself: who arrived, walk-ins, and messages from a lead to their session."""
 from sqlalchemy import select
 
-from ..domain.errors import DomainError
+from ..domain.errors import NotInSession
 from ..extensions import db
 from ..models import DialogueSession, Registration, SessionChoice
 from .activity import log_activity
 from .booking import Details, register
 from .unit_of_work import lock_rows, write_transaction
-
-
-class NotInSession(DomainError):
-    code = "not_in_session"
 
 
 @write_transaction()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..domain import capacity, errors, signup
-from ..domain.errors import AlreadyRegistered, RegistrationCancelled
+from ..domain.errors import AlreadyRegistered, NotFound, PlaceChanged, RegistrationCancelled
 from ..extensions import db
 from ..models import DialogueSession, Event, Registration, SessionChoice
 from .activity import log_activity
@@ -219,9 +219,7 @@ def cancel(registration_id, now, notify=True, actor=None):
 @write_transaction()
 def promote(choice_id, now, actor):
     """An organiser gives a waiting person a seat that is free (never beyond capacity)."""
-    choice = db.session.get(SessionChoice, choice_id)
-    if choice is None or choice.state != SessionChoice.WAITING:
-        raise LookupError(choice_id)
+    choice = _choice(choice_id, SessionChoice.WAITING)
     session = lock_rows(DialogueSession, [choice.session_id])[choice.session_id]
     if seat_state(session).seats_left <= 0:
         raise errors.NoSeatFree()
@@ -234,9 +232,7 @@ def promote(choice_id, now, actor):
 @write_transaction()
 def put_back_on_waiting_list(choice_id, now, actor):
     """An organiser moves a confirmed person to the end of the waiting list; the seat goes on."""
-    choice = db.session.get(SessionChoice, choice_id)
-    if choice is None or choice.state != SessionChoice.CONFIRMED:
-        raise LookupError(choice_id)
+    choice = _choice(choice_id, SessionChoice.CONFIRMED)
     session = lock_rows(DialogueSession, [choice.session_id])[choice.session_id]
     if _waiting_count(session.id) == 0:
         raise errors.NobodyWaiting()
@@ -249,6 +245,15 @@ def put_back_on_waiting_list(choice_id, now, actor):
                  registration_id=registration.id)
     # The freed seat goes to whoever is first in line (which is not this person: they went last).
     _promote_from_waiting_list(session, now)
+    return choice
+
+
+def _choice(choice_id, expected_state):
+    choice = db.session.get(SessionChoice, choice_id)
+    if choice is None:
+        raise NotFound(choice_id)
+    if choice.state != expected_state:
+        raise PlaceChanged()
     return choice
 
 
@@ -283,7 +288,7 @@ def _event_for_booking(event_id):
     Capacity and waiting lists are read again under lock; this is only the structure."""
     event = db.session.get(Event, event_id)
     if event is None:
-        raise LookupError(event_id)
+        raise NotFound(event_id)
     return event
 
 
@@ -317,7 +322,7 @@ def _load_active(registration_id):
     """The registration, locked against a concurrent change from a second browser tab."""
     registration = lock_rows(Registration, [registration_id]).get(registration_id)
     if registration is None:
-        raise LookupError(registration_id)
+        raise NotFound(registration_id)
     if not registration.is_active:
         raise RegistrationCancelled()
     return registration

@@ -5,7 +5,7 @@ import unicodedata
 from sqlalchemy import func, select
 
 from ..domain import capacity, lifecycle
-from ..domain.errors import HasRegistrations
+from ..domain.errors import HasRegistrations, NotFound
 from ..extensions import db
 from ..models import (
     DialogueSession,
@@ -158,7 +158,7 @@ def _copy_programme(source, copy):
 def save_programme_item(event_id, item_id, values, actor, now):
     item = db.session.get(ProgrammeItem, item_id) if item_id else ProgrammeItem(event_id=event_id)
     if item is None or item.event_id != event_id:
-        raise LookupError(item_id)
+        raise NotFound(item_id)
     for field in ("title", "description", "speakers", "starts_at", "ends_at"):
         setattr(item, field, values[field])
     db.session.add(item)
@@ -170,7 +170,7 @@ def save_programme_item(event_id, item_id, values, actor, now):
 def delete_programme_item(event_id, item_id, actor, now):
     item = db.session.get(ProgrammeItem, item_id)
     if item is None or item.event_id != event_id:
-        raise LookupError(item_id)
+        raise NotFound(item_id)
     log_activity(event_id, actor, "programme.deleted", item.title, now)
     db.session.delete(item)
 
@@ -179,7 +179,7 @@ def delete_programme_item(event_id, item_id, actor, now):
 def save_block(event_id, block_id, values, actor, now):
     block = db.session.get(ParallelBlock, block_id) if block_id else ParallelBlock(event_id=event_id)
     if block is None or block.event_id != event_id:
-        raise LookupError(block_id)
+        raise NotFound(block_id)
     for field in ("title", "starts_at", "ends_at"):
         setattr(block, field, values[field])
     db.session.add(block)
@@ -196,7 +196,7 @@ def _choices_in(column, value):
 def delete_block(event_id, block_id, actor, now):
     block = db.session.get(ParallelBlock, block_id)
     if block is None or block.event_id != event_id:
-        raise LookupError(block_id)
+        raise NotFound(block_id)
     if _choices_in(SessionChoice.block_id, block.id):
         raise HasRegistrations()
     log_activity(event_id, actor, "block.deleted", block.title, now)
@@ -209,11 +209,11 @@ def save_session(event_id, block_id, session_id, values, actor, now):
     lowering it below the number of seats taken is refused."""
     block = db.session.get(ParallelBlock, block_id)
     if block is None or block.event_id != event_id:
-        raise LookupError(block_id)
+        raise NotFound(block_id)
     if session_id:
         session = lock_rows(DialogueSession, [session_id]).get(session_id)
         if session is None or session.block_id != block.id:
-            raise LookupError(session_id)
+            raise NotFound(session_id)
         capacity.ensure_capacity_allowed(values["capacity"], seat_state(session).confirmed)
     else:
         session = DialogueSession(block=block, position=len(block.sessions), waiting_seq=0)
@@ -234,7 +234,7 @@ def save_session(event_id, block_id, session_id, values, actor, now):
 def delete_session(event_id, session_id, actor, now):
     session = db.session.get(DialogueSession, session_id)
     if session is None or session.block.event_id != event_id:
-        raise LookupError(session_id)
+        raise NotFound(session_id)
     if _choices_in(SessionChoice.session_id, session.id):
         raise HasRegistrations()
     log_activity(event_id, actor, "session.deleted", session.title, now)
@@ -252,7 +252,7 @@ def add_lead(event_id, session_id, name, email, actor, now, locale="sv"):
 def _attach_lead(event_id, session_id, user_id, name, email, actor, now):
     session = db.session.get(DialogueSession, session_id)
     if session is None or session.block.event_id != event_id:
-        raise LookupError(session_id)
+        raise NotFound(session_id)
     lead = db.session.scalar(select(Lead).where(Lead.user_id == user_id))
     if lead is None:
         lead = Lead(name=name.strip(), email=email.strip(), user_id=user_id)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from sqlalchemy import String, cast, delete, literal, select, update
 
 from ..domain import retention
+from ..domain.errors import NotFound
 from ..extensions import db
 from ..models import ActivityEntry, Event, OutboxMessage, Registration, SessionChoice
 from .booking import _promote_from_waiting_list
@@ -99,7 +100,7 @@ def delete_registration(registration_id, now):
     the registration, its messages and the log's mention of the name, at once."""
     registration = lock_rows(Registration, [registration_id]).get(registration_id)
     if registration is None:
-        raise LookupError(registration_id)
+        raise NotFound(registration_id)
     event_id = registration.event_id
     held = [c for c in registration.choices if c.state != SessionChoice.CANCELLED]
     from ..models import DialogueSession

@@ -1,6 +1,4 @@
 """Public pages: events, sign-up, the personal manage link, language switch."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
 
@@ -9,7 +7,7 @@ from ...extensions import limiter
 from ...services import booking, privacy as privacy_service, queries
 from ...util.time import utcnow
 from ...web.access import access
-from ...web.errors import MESSAGES
+from ...web.errors import message_for, status_for
 from ...web.forms import (
     DetailsForm,
     apply_field_settings,
@@ -20,6 +18,7 @@ from ...web.forms import (
 )
 from ...web.pagecache import cached_page
 from ...web.ratelimits import email_from_form, per_address, per_email, signup_per_email
+from ...web.redirects import safe_next
 from ...web.seats import seat_labeller
 from ...web.tokens import read_manage_token
 from .forms import CancelForm, ResendLinkForm, signup_form_for
@@ -85,6 +84,7 @@ def _signup_form(slug):
         label, counts = (lambda s: s.title), None
     form = signup_form_for(event, label)
     summary_error = None
+    status = 400 if form.is_submitted() else 200
     if state == signup.OPEN and form.validate_on_submit():
         details = details_from_form(form)
         choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
@@ -92,16 +92,14 @@ def _signup_form(slug):
             registration = booking.register(event.id, details, choices, str(get_locale()), now,
                                             consent_text=consent_text(event))
         except errors.AlreadyRegistered as exc:
-            form.email.errors.append(MESSAGES[exc.code])
-            summary_error = "already_registered"
+            form.email.errors.append(message_for(exc))
+            summary_error, status = exc.code, status_for(exc)
         except (errors.SessionFull, errors.InvalidChoice) as exc:
-            block_id = getattr(exc, "block_id", None) or _block_of(event, exc.session_id)
-            field = form[f"block_{block_id}"] if block_id else None
-            if field is not None:
-                field.errors = list(field.errors) + [MESSAGES[exc.code]]
-            summary_error = exc.code
+            _mark_choice_error(form, event, exc)
+            summary_error, status = exc.code, status_for(exc)
         except errors.DomainError as exc:
-            summary_error = exc.code
+            # Busy among them: the form comes back as typed, with 503 and Retry-After.
+            summary_error, status = exc.code, status_for(exc)
         else:
             session["registration_id"] = registration.id
             return redirect(url_for(".thanks", slug=slug))
@@ -111,7 +109,6 @@ def _signup_form(slug):
         # Seat counts may have moved while the person typed; show them as they are now.
         label, counts = seat_labeller(event)
         _relabel(form, event, label)
-    status = 400 if form.is_submitted() else 200
     return (
         render_template(
             "public/signup.html",
@@ -120,7 +117,6 @@ def _signup_form(slug):
             counts=counts,
             signup_state=state,
             summary_error=summary_error,
-            messages=MESSAGES,
             organisations=ORGANISATIONS,
             block_field_name=block_field_name,
         ),
@@ -137,6 +133,14 @@ def default_privacy_text():
 def consent_text(event):
     """The privacy text the person saw next to the consent box, kept with their registration."""
     return event.privacy_text or default_privacy_text()
+
+
+def _mark_choice_error(form, event, exc):
+    """A full session or a wrong choice: the message goes beside that block's choices."""
+    block_id = getattr(exc, "block_id", None) or _block_of(event, exc.session_id)
+    if block_id and f"block_{block_id}" in form:
+        field = form[f"block_{block_id}"]
+        field.errors = list(field.errors) + [message_for(exc)]
 
 
 def _block_of(event, session_id):
@@ -229,7 +233,6 @@ def _render_manage(token, registration, details_form=None, choices_form=None, st
             can_change=registration.is_active and signup.signup_state(window, now) == signup.OPEN,
             can_cancel=registration.is_active and _allowed(signup.ensure_cancel_allowed, window, now),
             summary_error=summary_error,
-            messages=MESSAGES,
             organisations=ORGANISATIONS,
             block_field_name=block_field_name,
         ),
@@ -256,10 +259,10 @@ def manage_details(token):
     try:
         booking.update_details(registration.id, details, utcnow())
     except errors.AlreadyRegistered as exc:
-        form.email.errors.append(MESSAGES[exc.code])
-        return _render_manage(token, registration, details_form=form, status=400)
+        form.email.errors.append(message_for(exc))
+        return _render_manage(token, registration, details_form=form, status=status_for(exc))
     except errors.DomainError as exc:
-        return _render_manage(token, registration, details_form=form, status=400,
+        return _render_manage(token, registration, details_form=form, status=status_for(exc),
                               summary_error=exc.code)
     flash(_("Your details have been saved."), "success")
     return redirect(url_for(".manage", token=token))
@@ -277,17 +280,11 @@ def manage_sessions(token):
     choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
     try:
         _registration, changed = booking.change_sessions(registration.id, choices, utcnow())
-    except (errors.SessionFull, errors.InvalidChoice) as exc:
-        block_id = getattr(exc, "block_id", None) or _block_of(event, exc.session_id)
-        if block_id:
-            field = form[f"block_{block_id}"]
-            field.errors = list(field.errors) + [MESSAGES[exc.code]]
-        registration = queries.registration_with_choices(registration.id)
-        return _render_manage(token, registration, choices_form=form, status=400,
-                              summary_error=exc.code)
     except errors.DomainError as exc:
+        if isinstance(exc, (errors.SessionFull, errors.InvalidChoice)):
+            _mark_choice_error(form, event, exc)
         registration = queries.registration_with_choices(registration.id)
-        return _render_manage(token, registration, choices_form=form, status=400,
+        return _render_manage(token, registration, choices_form=form, status=status_for(exc),
                               summary_error=exc.code)
     if changed:
         flash(_("Your session choice has been changed. A confirmation is on its way by email."),
@@ -302,12 +299,12 @@ def manage_sessions(token):
 def manage_cancel(token):
     registration = _registration_from_token(token)
     form = CancelForm()
-    error = None
+    error, status = None, 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             booking.cancel(registration.id, utcnow())
         except errors.DomainError as exc:
-            error = exc.code
+            error, status = exc.code, status_for(exc)
         else:
             flash(_("Your registration has been cancelled. A confirmation is on its way by email."),
                   "success")
@@ -319,8 +316,7 @@ def manage_cancel(token):
         registration=registration,
         form=form,
         summary_error=error,
-        messages=MESSAGES,
-    ), (400 if form.is_submitted() else 200)
+    ), status
 
 
 @bp.get("/lang/<code>")
@@ -328,13 +324,7 @@ def manage_cancel(token):
 def set_language(code):
     if code in ("sv", "en"):
         session["lang"] = code
-    target = request.args.get("next", "")
-    # Only paths on this site: never an open redirect.
-    parts = urlsplit(target)
-    if (not target.startswith("/") or target.startswith("//") or "\\" in target
-            or parts.scheme or parts.netloc):
-        target = url_for(".index")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next"), url_for(".index")))
 
 
 @bp.get("/privacy")
