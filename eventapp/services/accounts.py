@@ -63,6 +63,12 @@ def _enqueue_for_user(kind, user, now, **payload):
 @write_transaction(on_integrity_error=EmailTaken)
 def invite(email, name, now, organiser=False, lead=False, invited_by=None, locale="sv"):
     """Create (or find) the account and mail it a link to choose a password."""
+    return invite_in_transaction(email, name, now, organiser, lead, invited_by, locale)
+
+
+def invite_in_transaction(email, name, now, organiser=False, lead=False, invited_by=None,
+                          locale="sv"):
+    """invite(), as one step of a use case that has its write transaction open already."""
     user = find_user(email)
     if user is None:
         user = User(email=email.strip(), email_key=email_key(email), name=name.strip())

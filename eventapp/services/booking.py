@@ -66,8 +66,9 @@ def _take_place(registration, session, now):
     return choice
 
 
-def _promote_from_waiting_list(session, now):
-    """Fill free seats of a locked session from its waiting list, in order, and tell each person."""
+def promote_from_waiting_list(session, now):
+    """Fill free seats of a locked session from its waiting list, in order, and tell each person.
+    A step of a use case: the caller's transaction has locked the session row."""
     db.session.flush()
     waiting = db.session.scalars(
         select(SessionChoice)
@@ -81,13 +82,19 @@ def _promote_from_waiting_list(session, now):
 
 
 @write_transaction(on_integrity_error=AlreadyRegistered, keep_loaded=True)
-def register(event_id, details: Details, choices, locale, now, notify=True, source="web",
-             actor=None, consent_text=""):
-    """Sign a person up for an event with one session per parallel block.
+def register(event_id, details: Details, choices, locale, now, **options):
+    """Sign a person up for an event with one session per parallel block (one transaction).
 
     Organisers registering someone by hand (`source="organiser"`) are not held to the
     sign-up window, but every capacity rule still applies.
     """
+    return register_in_transaction(event_id, details, choices, locale, now, **options)
+
+
+def register_in_transaction(event_id, details: Details, choices, locale, now, notify=True,
+                            source="web", actor=None, consent_text=""):
+    """register(), as one step of a use case that has its write transaction open already
+    (a walk-in is registered and checked in at once)."""
     event = _event_for_booking(event_id)
     if source == "web":
         signup.ensure_signup_open(signup.EventWindow.of(event), now)
@@ -164,7 +171,7 @@ def change_sessions(registration_id, choices, now, actor=None):
     for session_id in moves.values():
         _take_place(registration, sessions[session_id], now)
     for session_id in sorted(left):
-        _promote_from_waiting_list(sessions[session_id], now)
+        promote_from_waiting_list(sessions[session_id], now)
     registration.ics_sequence += 1
     registration.updated_at = now
     enqueue("changed", registration, now, sequence=registration.ics_sequence)
@@ -207,7 +214,7 @@ def cancel(registration_id, now, notify=True, actor=None):
     registration.updated_at = now
     registration.ics_sequence += 1
     for session in sessions.values():
-        _promote_from_waiting_list(session, now)
+        promote_from_waiting_list(session, now)
     if notify:
         enqueue("cancelled", registration, now, sequence=registration.ics_sequence)
     if actor is not None:
@@ -244,7 +251,7 @@ def put_back_on_waiting_list(choice_id, now, actor):
     log_activity(registration.event_id, actor, "registration.waitlisted", registration.name, now,
                  registration_id=registration.id)
     # The freed seat goes to whoever is first in line (which is not this person: they went last).
-    _promote_from_waiting_list(session, now)
+    promote_from_waiting_list(session, now)
     return choice
 
 

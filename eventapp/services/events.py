@@ -5,7 +5,7 @@ import unicodedata
 from sqlalchemy import func, select
 
 from ..domain import capacity, lifecycle
-from ..domain.errors import HasRegistrations, NotFound
+from ..domain.errors import EmailTaken, HasRegistrations, NotFound
 from ..extensions import db
 from ..models import (
     DialogueSession,
@@ -18,7 +18,7 @@ from ..models import (
 )
 from . import accounts
 from .activity import log_activity
-from .booking import _promote_from_waiting_list, seat_state
+from .booking import promote_from_waiting_list, seat_state
 from .outbox import enqueue
 from .reminders import ensure_automatic_reminder
 from .unit_of_work import lock_rows, write_transaction
@@ -224,7 +224,7 @@ def save_session(event_id, block_id, session_id, values, actor, now):
         session.leads = list(db.session.scalars(
             select(Lead).where(Lead.id.in_(values["lead_ids"] or [-1]))))
     db.session.flush()
-    promoted = _promote_from_waiting_list(session, now) if session_id else []
+    promoted = promote_from_waiting_list(session, now) if session_id else []
     log_activity(event_id, actor, "session.saved", session.title, now,
                  capacity=session.capacity, promoted=len(promoted))
     return session, promoted
@@ -241,21 +241,18 @@ def delete_session(event_id, session_id, actor, now):
     db.session.delete(session)
 
 
+@write_transaction(on_integrity_error=EmailTaken)
 def add_lead(event_id, session_id, name, email, actor, now, locale="sv"):
     """Invite a (new or known) person to lead a session: an account with the lead role, and
-    a link to choose a password if they have none yet. Two transactions: account, then seat."""
-    user = accounts.invite(email, name, now, lead=True, invited_by=actor, locale=locale)
-    return _attach_lead(event_id, session_id, user.id, name, email, actor, now)
-
-
-@write_transaction()
-def _attach_lead(event_id, session_id, user_id, name, email, actor, now):
+    a link to choose a password if they have none yet, in one transaction with the seat."""
     session = db.session.get(DialogueSession, session_id)
     if session is None or session.block.event_id != event_id:
         raise NotFound(session_id)
-    lead = db.session.scalar(select(Lead).where(Lead.user_id == user_id))
+    user = accounts.invite_in_transaction(email, name, now, lead=True, invited_by=actor,
+                                          locale=locale)
+    lead = db.session.scalar(select(Lead).where(Lead.user_id == user.id))
     if lead is None:
-        lead = Lead(name=name.strip(), email=email.strip(), user_id=user_id)
+        lead = Lead(name=name.strip(), email=email.strip(), user_id=user.id)
         db.session.add(lead)
     if lead not in session.leads:
         session.leads.append(lead)

@@ -7,7 +7,7 @@ from ..domain import retention
 from ..domain.errors import NotFound
 from ..extensions import db
 from ..models import ActivityEntry, Event, OutboxMessage, Registration, SessionChoice
-from .booking import _promote_from_waiting_list
+from .booking import promote_from_waiting_list
 from .unit_of_work import lock_rows, write_transaction
 
 ANONYMOUS = ""
@@ -114,5 +114,5 @@ def delete_registration(registration_id, now):
     db.session.delete(registration)
     db.session.flush()
     for session in sessions.values():
-        _promote_from_waiting_list(session, now)
+        promote_from_waiting_list(session, now)
     return event_id

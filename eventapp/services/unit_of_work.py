@@ -1,18 +1,29 @@
-"""Starting a writing transaction the same way on SQLite and PostgreSQL.
+"""Starting a writing transaction the same way on SQLite and PostgreSQL, once per use case.
 
 SQLite: the transaction takes the write lock at BEGIN (BEGIN IMMEDIATE), so two writers can
 never both read "one seat left". PostgreSQL: rows are locked with SELECT ... FOR UPDATE.
 Pages that only read use a plain BEGIN and never wait on writers.
+
+A write transaction refuses to nest (as Django's `atomic(durable=True)` does): a service
+that called another service would otherwise commit half of one use case.
 """
 import contextvars
 import functools
 
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 
 _want_immediate = contextvars.ContextVar("want_immediate", default=False)
+# In session.info while a write transaction is open; cleared when that transaction ends.
+_WRITING = "eventapp.writing"
+
+
+class NestedTransaction(RuntimeError):
+    """A write transaction was started inside another: a programming error, never a user's.
+    Call the undecorated step (e.g. booking.register_in_transaction) instead."""
 
 
 def install_sqlite_locking(engine, busy_timeout_ms=10_000):
@@ -36,6 +47,12 @@ def install_sqlite_locking(engine, busy_timeout_ms=10_000):
             conn.exec_driver_sql("BEGIN")
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _write_transaction_ended(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_WRITING, None)
+
+
 def is_sqlite():
     return db.session.get_bind().dialect.name == "sqlite"
 
@@ -43,22 +60,27 @@ def is_sqlite():
 def begin_write(keep_loaded=False):
     """End whatever read transaction is open and start one that will write.
 
+    Raises NestedTransaction if a write transaction is open already: ending it here would
+    commit or lose the outer use case's half-done work.
+
     `keep_loaded`: the read transaction is ended with a commit that leaves loaded objects as
     they are, so a service can use what the page just read (an event's blocks and sessions)
     without reading it again. Rows whose values matter are re-read under lock anyway.
     """
     session = db.session()
+    if session.info.get(_WRITING):
+        raise NestedTransaction("a write transaction is already open in this session")
     if keep_loaded and session.in_transaction() and not (
             session.new or session.dirty or session.deleted):
         _commit_keeping_loaded(session)
     else:
         session.rollback()
-    if is_sqlite():
-        _want_immediate.set(True)
-        try:
-            db.session.connection()
-        finally:
-            _want_immediate.set(False)
+    _want_immediate.set(is_sqlite())
+    try:
+        session.connection()  # begins now (BEGIN IMMEDIATE on SQLite: waits for the lock)
+    finally:
+        _want_immediate.set(False)
+    session.info[_WRITING] = True
 
 
 def _commit_keeping_loaded(session):
@@ -93,8 +115,8 @@ def write_transaction(on_integrity_error=None, keep_loaded=False):
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            begin_write(keep_loaded=keep_loaded)
             try:
+                begin_write(keep_loaded=keep_loaded)
                 result = fn(*args, **kwargs)
                 if keep_loaded:
                     _commit_keeping_loaded(db.session())

@@ -229,7 +229,7 @@ def walk_in(session_id):
     form = WalkInForm()
     if form.validate_on_submit():
         try:
-            attendance.add_walk_in(session, form.name.data, form.email.data,
+            attendance.add_walk_in(session.id, form.name.data, form.email.data,
                                    form.organisation.data, current_user, utcnow(),
                                    str(get_locale()))
         except errors.SessionFull:
