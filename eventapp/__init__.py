@@ -61,7 +61,7 @@ def select_locale():
 
 
 def register_extensions(app):
-    from .services.unit_of_work import install_sqlite_locking
+    from .services.unit_of_work import install_locking
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(app.root_path + "/../migrations"))
@@ -76,8 +76,8 @@ def register_extensions(app):
     limiter.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        with app.app_context():
-            install_sqlite_locking(db.engine)
+    with app.app_context():
+        install_locking(db.engine, app.config["DATABASE_LOCK_TIMEOUT_MS"])
 
 
 def register_blueprints(app):

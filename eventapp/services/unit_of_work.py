@@ -5,25 +5,39 @@ never both read "one seat left". PostgreSQL: rows are locked with SELECT ... FOR
 Pages that only read use a plain BEGIN and never wait on writers.
 
 A write transaction refuses to nest (as Django's `atomic(durable=True)` does): a service
-that called another service would otherwise commit half of one use case.
+that called another service would otherwise commit half of one use case. A lock that is
+not granted within DATABASE_LOCK_TIMEOUT_MS (PostgreSQL's lock_timeout, SQLite's busy
+timeout) becomes the domain error Busy: nothing is written, and the person may try again.
 """
 import contextvars
 import functools
+import logging
 
 from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from ..domain.errors import Busy
 from ..extensions import db
 
+log = logging.getLogger("eventapp.db")
 _want_immediate = contextvars.ContextVar("want_immediate", default=False)
 # In session.info while a write transaction is open; cleared when that transaction ends.
 _WRITING = "eventapp.writing"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
 
 
 class NestedTransaction(RuntimeError):
     """A write transaction was started inside another: a programming error, never a user's.
     Call the undecorated step (e.g. booking.register_in_transaction) instead."""
+
+
+def install_locking(engine, lock_timeout_ms):
+    """How long a connection waits for a lock before giving up (then Busy), per database."""
+    if engine.dialect.name == "sqlite":
+        install_sqlite_locking(engine, busy_timeout_ms=lock_timeout_ms)
+    elif engine.dialect.name == "postgresql":
+        install_postgresql_lock_timeout(engine, lock_timeout_ms)
 
 
 def install_sqlite_locking(engine, busy_timeout_ms=10_000):
@@ -45,6 +59,19 @@ def install_sqlite_locking(engine, busy_timeout_ms=10_000):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+def install_postgresql_lock_timeout(engine, lock_timeout_ms):
+    """SET lock_timeout on every new connection. A SET after connecting wins over any
+    `options=-c lock_timeout=...` in the database URL, so the configuration decides."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True  # outside a transaction, so no rollback can undo it
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
+        dbapi_conn.autocommit = autocommit
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -104,12 +131,22 @@ def lock_rows(model, ids):
     return {row.id: row for row in rows}
 
 
+def is_lock_timeout(exc):
+    """Did the database give up waiting for a lock (rather than fail in another way)?"""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return True
+    return getattr(orig, "sqlite_errorname", None) == "SQLITE_BUSY" or (
+        "database is locked" in str(orig))
+
+
 def write_transaction(on_integrity_error=None, keep_loaded=False):
     """Run a service function as one writing transaction: commit on success, roll back on error.
 
     `on_integrity_error` turns a unique-constraint violation (a race the database settled)
     into the domain error the user should see. `keep_loaded` (see begin_write) also leaves
-    what the page loaded usable after the commit, without reading it again.
+    what the page loaded usable after the commit, without reading it again. A lock not
+    granted in time raises Busy.
     """
 
     def decorate(fn):
@@ -127,6 +164,12 @@ def write_transaction(on_integrity_error=None, keep_loaded=False):
                 db.session.rollback()
                 if on_integrity_error is not None:
                     raise on_integrity_error() from None
+                raise
+            except OperationalError as exc:
+                db.session.rollback()
+                if is_lock_timeout(exc):
+                    log.warning("lock not granted in time, answered busy: %s", fn.__qualname__)
+                    raise Busy() from exc
                 raise
             except BaseException:
                 db.session.rollback()
