@@ -8,6 +8,8 @@ from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from ..domain.signup import normalised_email
+
 # C0 control characters other than tab, newline and carriage return, and DEL. NUL in
 # particular is refused by PostgreSQL, so it must never get past a form.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -15,6 +17,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def normalise_email(value):
+    """The address as it is stored and compared (full-width letters and punycode folded), so
+    the form shows what will be kept."""
+    return normalised_email(value) if isinstance(value, str) and value else value
 
 
 def no_control_characters(form, field):
@@ -41,7 +49,7 @@ TEXT = [no_control_characters]
 def email_field(label):
     return EmailField(
         label,
-        filters=[strip],
+        filters=[strip, normalise_email],
         validators=[
             DataRequired(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),

@@ -3,11 +3,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ...web.forms import BaseForm, no_control_characters, strip
+from ...web.forms import BaseForm, normalise_email, no_control_characters, strip
 
 
 class LoginForm(BaseForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[
+    email = EmailField(_l("Email"), filters=[strip, normalise_email], validators=[
         DataRequired(_l("Enter your email address.")), Length(max=254), no_control_characters])
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter your password.")), Length(max=256)])
@@ -15,7 +15,7 @@ class LoginForm(BaseForm):
 
 
 class ForgotPasswordForm(BaseForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[
+    email = EmailField(_l("Email"), filters=[strip, normalise_email], validators=[
         DataRequired(_l("Enter your email address.")), Length(max=254), no_control_characters])
     submit = SubmitField(_l("Send me a link"))
 

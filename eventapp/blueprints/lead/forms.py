@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ...web.forms import BaseForm, no_control_characters, single_line, strip
+from ...web.forms import BaseForm, normalise_email, no_control_characters, single_line, strip
 
 
 class CheckInForm(BaseForm):
@@ -15,7 +15,8 @@ class WalkInForm(BaseForm):
         DataRequired(_l("Enter the name.")), Length(max=200), no_control_characters, single_line])
     organisation = StringField(_l("Organisation"), filters=[strip], validators=[
         Optional(), Length(max=200), no_control_characters, single_line])
-    email = EmailField(_l("Email (optional: for a confirmation)"), filters=[strip], validators=[
+    email = EmailField(_l("Email (optional: for a confirmation)"),
+                       filters=[strip, normalise_email], validators=[
         Optional(), Length(max=254), no_control_characters, single_line,
         Email(message=_l("Enter an email address in the form name@example.se."),
               check_deliverability=False)])

@@ -22,6 +22,7 @@ from ...web.forms import (
     DetailsForm,
     add_block_fields,
     fix_choice_messages,
+    normalise_email,
     strip,
 )
 
@@ -149,7 +150,7 @@ class SessionForm(BaseForm):
 
 class InviteLeadForm(BaseForm):
     name = _line(_l("Name"), required=True)
-    email = EmailField(_l("Email"), filters=[strip], validators=[
+    email = EmailField(_l("Email"), filters=[strip, normalise_email], validators=[
         DataRequired(_l("Enter the email address.")), Length(max=254), *LINE,
         Email(message=_l("Enter an email address in the form name@example.se."),
               check_deliverability=False)])
