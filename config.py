@@ -25,6 +25,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eventapp.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # How long a writer waits for a row lock (PostgreSQL's lock_timeout, SQLite's busy
+    # timeout) before the person is told "busy, try again" (503): well below gunicorn's 30 s.
+    DATABASE_LOCK_TIMEOUT_MS = _int("DATABASE_LOCK_TIMEOUT_MS", 10_000)
     # Absolute links in mail and calendar files come only from here, never from a Host header.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 

@@ -2,20 +2,19 @@
 import logging
 import os
 import secrets
+import tempfile
 
-from flask import Flask, abort, has_request_context, render_template, request, session
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
+from flask import Flask, has_request_context, session
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # `mail` is also the name of our subpackage
 from .web import logging_setup, static_files
+from .web.converters import register_converters
+from .web.errors import register_errorhandlers
 from .web.filters import register_template_helpers
 from .web.security import register_security
-
-ERROR_CODES = (400, 403, 404, 405, 413, 429, 500)
 
 
 def create_app(config=None, overrides=None):
@@ -50,8 +49,18 @@ def _development_secret_key():
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Written private from the start and linked into place whole: never readable by
+        # others, and a second process starting at the same moment reads one whole key.
+        fd, tmp = tempfile.mkstemp(dir=INSTANCE_DIR, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)  # fails if another process made it first: keep theirs
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
@@ -63,7 +72,7 @@ def select_locale():
 
 
 def register_extensions(app):
-    from .services.unit_of_work import install_sqlite_locking
+    from .services.unit_of_work import install_locking
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=str(app.root_path + "/../migrations"))
@@ -78,21 +87,12 @@ def register_extensions(app):
     limiter.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        with app.app_context():
-            install_sqlite_locking(db.engine)
-
-
-class DatabaseIdConverter(IntegerConverter):
-    """<int:...> in URLs, but never past what an INTEGER column holds (PostgreSQL would
-    refuse the query with an error instead of a plain 404)."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+    with app.app_context():
+        install_locking(db.engine, app.config["DATABASE_LOCK_TIMEOUT_MS"])
 
 
 def register_blueprints(app):
-    app.url_map.converters["int"] = DatabaseIdConverter
+    register_converters(app)
     from .blueprints.auth.routes import bp as auth_bp
     from .blueprints.health.routes import bp as health_bp
     from .blueprints.lead.routes import bp as lead_bp
@@ -104,31 +104,6 @@ def register_blueprints(app):
     app.register_blueprint(organiser_bp)
     app.register_blueprint(lead_bp)
     app.register_blueprint(health_bp)
-
-
-def register_errorhandlers(app):
-    @app.before_request
-    def refuse_nul_bytes():
-        # No text column can hold NUL (PostgreSQL refuses it), and no real URL has one.
-        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
-            abort(400)
-
-    def render_error(error):
-        code = error.code if isinstance(error, HTTPException) else 500
-        if code not in ERROR_CODES:
-            code = 500 if code >= 500 else 400
-        return render_template("errors/error.html", code=code), code
-
-    for code in ERROR_CODES:
-        app.register_error_handler(code, render_error)
-
-    @app.errorhandler(Exception)
-    def unexpected(error):
-        if isinstance(error, HTTPException):
-            return render_error(error)
-        app.logger.exception("unhandled error")
-        db.session.rollback()
-        return render_template("errors/error.html", code=500), 500
 
 
 def register_commands(app):

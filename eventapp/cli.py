@@ -25,7 +25,7 @@ def register(app):
     @click.option("--lead/--no-lead", default=False, help="Session lead role.")
     def create_user_command(email, name, organiser, lead):
         """Create an account. The password is read from a prompt (or stdin), never an argument."""
-        from .domain.accounts import PasswordTooWeak
+        from .domain.errors import EmailTaken, PasswordTooWeak
         from .services import accounts
         from .util.time import utcnow
 
@@ -38,7 +38,7 @@ def register(app):
             raise click.ClickException(
                 f"Password too weak: use at least {minimum} characters, not like the address."
             ) from None
-        except accounts.EmailTaken:
+        except EmailTaken:
             raise click.ClickException("That address already has an account.") from None
         click.echo(f"Created {user.email} ({', '.join(sorted(user.roles)) or 'no role'}).")
 

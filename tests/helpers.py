@@ -1,4 +1,7 @@
-"""Small helpers for HTTP tests: CSRF tokens from real pages, text of a response, SQL counted."""
+"""Small helpers for HTTP tests: CSRF tokens from real pages, text of a response, SQL
+counted, the sign-up form's data, what the log handler writes."""
+import io
+import logging
 import re
 from contextlib import contextmanager
 from html import unescape
@@ -64,3 +67,33 @@ def sql_statements(engine):
         yield statements
     finally:
         sa_event.remove(engine, "before_cursor_execute", record)
+
+
+def signup_data(client, event, n=1, session_index=0, **overrides):
+    block = event.blocks[0]
+    data = {
+        "csrf_token": csrf_token(client, f"/events/{event.slug}/signup"),
+        "name": f"Deltagare {n}",
+        "email": f"deltagare{n}@example.org",
+        "organisation": "Lycksele kommun",
+        "job_title": "Arkivarie",
+        "dietary_needs": "Vegetarisk",
+        "accessibility_needs": "",
+        "discussion_topic": "Gallring av e-post",
+        "consent": "y",
+        f"block_{block.id}": str(block.sessions[session_index].id),
+    }
+    data.update(overrides)
+    return data
+
+
+@contextmanager
+def log_output():
+    """What our handler on the root logger writes, as text."""
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "eventapp", False))
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(previous)

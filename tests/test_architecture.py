@@ -167,3 +167,20 @@ def test_every_function_the_readme_points_to_exists():
     missing = [f"{path}.py::{function}" for path, function in pointers
                if not hasattr(importlib.import_module(path.replace("/", ".")), function)]
     assert missing == []
+
+
+def raised_names(path):
+    """The names of the exceptions `path` raises (`raise X` and `raise X(...)`)."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            yield ast.unparse(exc)
+
+
+def test_services_say_not_found_with_the_domain_error_never_a_built_in_lookup_error():
+    # A LookupError from a service used to become a 404; so did a KeyError bug in a route.
+    built_in = {"LookupError", "KeyError", "IndexError"}
+    found = sorted(f"{module_name(path)} raises {name}"
+                   for path in python_files(PACKAGE / "services")
+                   for name in raised_names(path) if name in built_in)
+    assert found == []

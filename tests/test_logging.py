@@ -1,24 +1,11 @@
 """Logs: one line per request with its id; the id on every line of the request; no secrets."""
-import io
 import json
 import logging
-from contextlib import contextmanager
 
 import pytest
 
 from eventapp.web.access import access
-
-
-@contextmanager
-def log_output():
-    """What our handler on the root logger writes, as text."""
-    handler = next(h for h in logging.getLogger().handlers if getattr(h, "eventapp", False))
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    try:
-        yield stream
-    finally:
-        handler.setStream(previous)
+from tests.helpers import log_output
 
 
 @pytest.fixture

@@ -2,17 +2,7 @@
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from .errors import DomainError
-
-
-class PasswordTooWeak(DomainError):
-    code = "password_too_weak"
-
-
-class InvalidToken(DomainError):
-    """Expired, used, revoked or never issued: the same answer for each."""
-
-    code = "invalid_token"
+from .errors import PasswordTooWeak
 
 
 def check_password_quality(password: str, min_length: int, email: str = "") -> None:

@@ -1,10 +1,29 @@
-"""Errors a user can cause; routes turn them into a message, never a 500."""
+"""Every error a use case can answer with, each with a stable code: what a person asked for
+that the rules refuse, what does not exist, and a database too busy to answer in time.
+
+`eventapp/web/errors.py` maps each code to a message, an HTTP status and a problem type;
+routes turn them into a page, never a 500. Programming errors (a KeyError, a nested write
+transaction) are not DomainErrors: they are logged and answered with a 500.
+"""
 
 
 class DomainError(Exception):
     """Base class. `code` is stable so a route can pick the right message."""
 
     code = "domain_error"
+
+
+class NotFound(DomainError):
+    """What was asked for does not exist (or not where it was asked for)."""
+
+    code = "not_found"
+
+
+class Busy(DomainError):
+    """A lock was not granted in time (PostgreSQL's lock_timeout, SQLite's busy timeout):
+    nothing was written, and the same request will very likely work in a moment."""
+
+    code = "busy"
 
 
 class SignupClosed(DomainError):
@@ -93,3 +112,50 @@ class NobodyWaiting(DomainError):
     """Putting someone back on the waiting list only makes sense if the seat goes to another."""
 
     code = "nobody_waiting"
+
+
+class PlaceChanged(DomainError):
+    """A seat or waiting-list place is no longer what the page showed (someone changed it)."""
+
+    code = "place_changed"
+
+
+class EmailTaken(DomainError):
+    code = "email_taken"
+
+
+class PasswordTooWeak(DomainError):
+    code = "password_too_weak"
+
+
+class InvalidToken(DomainError):
+    """Expired, used, revoked or never issued: the same answer for each."""
+
+    code = "invalid_token"
+
+
+class NotInSession(DomainError):
+    """The person is not (or no longer) seated in the session a lead is checking in."""
+
+    code = "not_in_session"
+
+
+class UnknownPlaceholder(DomainError):
+    code = "unknown_placeholder"
+
+    def __init__(self, names, fields=None):
+        super().__init__(names)
+        self.names = names
+        self.fields = fields or {}  # {field: its unknown names}, so a form can mark each field
+
+
+class ReminderLocked(DomainError):
+    """A reminder that has gone out (or was cancelled) is no longer edited."""
+
+    code = "reminder_locked"
+
+
+class ReminderNotSent(DomainError):
+    """Sending a reminder again to those who have not had it needs it to have gone out once."""
+
+    code = "reminder_not_sent"

@@ -2,17 +2,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .errors import DomainError
+from .errors import UnknownPlaceholder
 from .placeholders import unknown_placeholders
-
-
-class UnknownPlaceholder(DomainError):
-    code = "unknown_placeholder"
-
-    def __init__(self, names, fields=None):
-        super().__init__(names)
-        self.names = names
-        self.fields = fields or {}  # {field: its unknown names}, so a form can mark each field
 
 
 def check_placeholders(texts):
@@ -35,12 +26,6 @@ def version_for(texts, locale):
     if locale == "en" and "en" in versions(texts):
         return "en", texts["subject_en"], texts["body_en"]
     return "sv", texts["subject"], texts["body"]
-
-
-class ReminderLocked(DomainError):
-    """A reminder that has gone out (or was cancelled) is no longer edited."""
-
-    code = "reminder_locked"
 
 
 CONFIRMED, WAITING = "confirmed", "waiting"

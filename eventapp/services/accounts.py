@@ -6,8 +6,8 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain import accounts as rules
-from ..domain.errors import DomainError
-from ..domain.signup import email_key
+from ..domain.errors import EmailTaken, InvalidToken
+from ..domain.signup import email_key, normalised_email
 from ..extensions import db
 from ..models import AccountToken, OutboxMessage, User
 from ..models.user import hash_token
@@ -16,10 +16,6 @@ from .unit_of_work import lock_rows, write_transaction
 # Compared against when the address is unknown, so that a wrong address costs as much time
 # as a wrong password and timing does not tell which accounts exist.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-
-
-class EmailTaken(DomainError):
-    code = "email_taken"
 
 
 def find_user(address):
@@ -32,7 +28,7 @@ def create_user(email, name, password=None, organiser=False, lead=False, now=Non
         rules.check_password_quality(password, current_app.config["PASSWORD_MIN_LENGTH"], email)
     if find_user(email) is not None:
         raise EmailTaken()
-    user = User(email=email.strip(), email_key=email_key(email), name=name.strip(),
+    user = User(email=normalised_email(email), email_key=email_key(email), name=name.strip(),
                 is_organiser=organiser, is_lead=lead, is_demo=demo)
     if password is not None:
         user.set_password(password)
@@ -67,9 +63,15 @@ def _enqueue_for_user(kind, user, now, **payload):
 @write_transaction(on_integrity_error=EmailTaken)
 def invite(email, name, now, organiser=False, lead=False, invited_by=None, locale="sv"):
     """Create (or find) the account and mail it a link to choose a password."""
+    return invite_in_transaction(email, name, now, organiser, lead, invited_by, locale)
+
+
+def invite_in_transaction(email, name, now, organiser=False, lead=False, invited_by=None,
+                          locale="sv"):
+    """invite(), as one step of a use case that has its write transaction open already."""
     user = find_user(email)
     if user is None:
-        user = User(email=email.strip(), email_key=email_key(email), name=name.strip())
+        user = User(email=normalised_email(email), email_key=email_key(email), name=name.strip())
         db.session.add(user)
     user.is_organiser = user.is_organiser or organiser
     user.is_lead = user.is_lead or lead
@@ -146,11 +148,11 @@ def peek_token(raw, purposes, now):
 def _use_token(raw, purposes, now):
     token = peek_token(raw, purposes, now)
     if token is None:
-        raise rules.InvalidToken()
+        raise InvalidToken()
     # Lock and re-check, so a token clicked twice at once is used once.
     locked = lock_rows(AccountToken, [token.id])[token.id]
     if not rules.token_usable(locked.expires_at, locked.used_at, now):
-        raise rules.InvalidToken()
+        raise InvalidToken()
     locked.used_at = now
     return locked
 

@@ -1,21 +1,21 @@
 """The day itself: who arrived, walk-ins, and messages from a lead to their session."""
 from sqlalchemy import select
 
-from ..domain.errors import DomainError
+from ..domain.errors import AlreadyRegistered, NotFound, NotInSession
 from ..extensions import db
 from ..models import DialogueSession, Registration, SessionChoice
 from .activity import log_activity
-from .booking import Details, register
+from .booking import Details, register_in_transaction
 from .unit_of_work import lock_rows, write_transaction
-
-
-class NotInSession(DomainError):
-    code = "not_in_session"
 
 
 @write_transaction()
 def set_checked_in(session_id, choice_id, arrived, actor, now):
     """Tick (or untick) a confirmed person as arrived."""
+    return _mark_arrived(session_id, choice_id, arrived, actor, now)
+
+
+def _mark_arrived(session_id, choice_id, arrived, actor, now):
     choice = lock_rows(SessionChoice, [choice_id]).get(choice_id)
     if choice is None or choice.session_id != session_id or choice.state != SessionChoice.CONFIRMED:
         raise NotInSession()
@@ -27,16 +27,20 @@ def set_checked_in(session_id, choice_id, arrived, actor, now):
     return choice
 
 
-def add_walk_in(session, name, email, organisation, actor, now, locale="sv"):
-    """Someone who turns up: registered into this session if a seat is free, and ticked."""
-    registration = register(
+@write_transaction(on_integrity_error=AlreadyRegistered)
+def add_walk_in(session_id, name, email, organisation, actor, now, locale="sv"):
+    """Someone who turns up: registered into this session if a seat is free, and ticked, in
+    one transaction (never registered but not ticked)."""
+    session = db.session.get(DialogueSession, session_id)
+    if session is None:
+        raise NotFound(session_id)
+    registration = register_in_transaction(
         session.block.event_id,
         Details(name=name, email=email or "", organisation=organisation or ""),
         {session.block_id: session.id}, locale, now, notify=bool(email), source="walk_in",
         actor=actor,
     )
-    choice = registration.choices[0]
-    return set_checked_in(session.id, choice.id, True, actor, now)
+    return _mark_arrived(session.id, registration.choices[0].id, True, actor, now)
 
 
 def recipients(session_id, include_waiting):

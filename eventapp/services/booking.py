@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..domain import capacity, errors, signup
-from ..domain.errors import AlreadyRegistered, RegistrationCancelled
+from ..domain.errors import AlreadyRegistered, NotFound, PlaceChanged, RegistrationCancelled
 from ..extensions import db
 from ..models import DialogueSession, Event, Registration, SessionChoice
 from .activity import log_activity
@@ -66,8 +66,9 @@ def _take_place(registration, session, now):
     return choice
 
 
-def _promote_from_waiting_list(session, now):
-    """Fill free seats of a locked session from its waiting list, in order, and tell each person."""
+def promote_from_waiting_list(session, now):
+    """Fill free seats of a locked session from its waiting list, in order, and tell each person.
+    A step of a use case: the caller's transaction has locked the session row."""
     db.session.flush()
     waiting = db.session.scalars(
         select(SessionChoice)
@@ -81,13 +82,19 @@ def _promote_from_waiting_list(session, now):
 
 
 @write_transaction(on_integrity_error=AlreadyRegistered, keep_loaded=True)
-def register(event_id, details: Details, choices, locale, now, notify=True, source="web",
-             actor=None, consent_text=""):
-    """Sign a person up for an event with one session per parallel block.
+def register(event_id, details: Details, choices, locale, now, **options):
+    """Sign a person up for an event with one session per parallel block (one transaction).
 
     Organisers registering someone by hand (`source="organiser"`) are not held to the
     sign-up window, but every capacity rule still applies.
     """
+    return register_in_transaction(event_id, details, choices, locale, now, **options)
+
+
+def register_in_transaction(event_id, details: Details, choices, locale, now, notify=True,
+                            source="web", actor=None, consent_text=""):
+    """register(), as one step of a use case that has its write transaction open already
+    (a walk-in is registered and checked in at once)."""
     event = _event_for_booking(event_id)
     if source == "web":
         signup.ensure_signup_open(signup.EventWindow.of(event), now)
@@ -164,7 +171,7 @@ def change_sessions(registration_id, choices, now, actor=None):
     for session_id in moves.values():
         _take_place(registration, sessions[session_id], now)
     for session_id in sorted(left):
-        _promote_from_waiting_list(sessions[session_id], now)
+        promote_from_waiting_list(sessions[session_id], now)
     registration.ics_sequence += 1
     registration.updated_at = now
     enqueue("changed", registration, now, sequence=registration.ics_sequence)
@@ -179,7 +186,9 @@ def update_details(registration_id, details: Details, now, actor=None):
     """Correct name, address and answers. The address must stay unique within the event."""
     registration = _load_active(registration_id)
     key = signup.email_key(details.email)
-    if key != registration.email_key and _active_registration(registration.event_id, key):
+    if key == signup.key_behind(registration.email_key):
+        key = registration.email_key  # the same address: a possible duplicate stays one
+    elif _active_registration(registration.event_id, key):
         raise AlreadyRegistered()
     for field, value in _detail_values(details).items():
         setattr(registration, field, value)
@@ -207,7 +216,7 @@ def cancel(registration_id, now, notify=True, actor=None):
     registration.updated_at = now
     registration.ics_sequence += 1
     for session in sessions.values():
-        _promote_from_waiting_list(session, now)
+        promote_from_waiting_list(session, now)
     if notify:
         enqueue("cancelled", registration, now, sequence=registration.ics_sequence)
     if actor is not None:
@@ -219,9 +228,7 @@ def cancel(registration_id, now, notify=True, actor=None):
 @write_transaction()
 def promote(choice_id, now, actor):
     """An organiser gives a waiting person a seat that is free (never beyond capacity)."""
-    choice = db.session.get(SessionChoice, choice_id)
-    if choice is None or choice.state != SessionChoice.WAITING:
-        raise LookupError(choice_id)
+    choice = _choice(choice_id, SessionChoice.WAITING)
     session = lock_rows(DialogueSession, [choice.session_id])[choice.session_id]
     if seat_state(session).seats_left <= 0:
         raise errors.NoSeatFree()
@@ -234,9 +241,7 @@ def promote(choice_id, now, actor):
 @write_transaction()
 def put_back_on_waiting_list(choice_id, now, actor):
     """An organiser moves a confirmed person to the end of the waiting list; the seat goes on."""
-    choice = db.session.get(SessionChoice, choice_id)
-    if choice is None or choice.state != SessionChoice.CONFIRMED:
-        raise LookupError(choice_id)
+    choice = _choice(choice_id, SessionChoice.CONFIRMED)
     session = lock_rows(DialogueSession, [choice.session_id])[choice.session_id]
     if _waiting_count(session.id) == 0:
         raise errors.NobodyWaiting()
@@ -248,7 +253,16 @@ def put_back_on_waiting_list(choice_id, now, actor):
     log_activity(registration.event_id, actor, "registration.waitlisted", registration.name, now,
                  registration_id=registration.id)
     # The freed seat goes to whoever is first in line (which is not this person: they went last).
-    _promote_from_waiting_list(session, now)
+    promote_from_waiting_list(session, now)
+    return choice
+
+
+def _choice(choice_id, expected_state):
+    choice = db.session.get(SessionChoice, choice_id)
+    if choice is None:
+        raise NotFound(choice_id)
+    if choice.state != expected_state:
+        raise PlaceChanged()
     return choice
 
 
@@ -286,6 +300,7 @@ def renew_manage_link(registration_id, now):
 
 def _detail_values(details: Details):
     values = {field: (getattr(details, field) or "").strip() for field in DETAIL_FIELDS}
+    values["email"] = signup.normalised_email(values["email"])
     return values
 
 
@@ -294,7 +309,7 @@ def _event_for_booking(event_id):
     Capacity and waiting lists are read again under lock; this is only the structure."""
     event = db.session.get(Event, event_id)
     if event is None:
-        raise LookupError(event_id)
+        raise NotFound(event_id)
     return event
 
 
@@ -328,7 +343,7 @@ def _load_active(registration_id):
     """The registration, locked against a concurrent change from a second browser tab."""
     registration = lock_rows(Registration, [registration_id]).get(registration_id)
     if registration is None:
-        raise LookupError(registration_id)
+        raise NotFound(registration_id)
     if registration.is_anonymised:
         raise errors.RegistrationAnonymised()
     if not registration.is_active:

@@ -5,7 +5,7 @@ import unicodedata
 from sqlalchemy import func, select
 
 from ..domain import capacity, lifecycle
-from ..domain.errors import HasRegistrations
+from ..domain.errors import EmailTaken, HasRegistrations, NotFound
 from ..extensions import db
 from ..models import (
     DialogueSession,
@@ -18,7 +18,7 @@ from ..models import (
 )
 from . import accounts
 from .activity import log_activity
-from .booking import _promote_from_waiting_list, seat_state
+from .booking import promote_from_waiting_list, seat_state
 from .outbox import enqueue
 from .reminders import ensure_automatic_reminder
 from .unit_of_work import lock_rows, write_transaction
@@ -158,7 +158,7 @@ def _copy_programme(source, copy):
 def save_programme_item(event_id, item_id, values, actor, now):
     item = db.session.get(ProgrammeItem, item_id) if item_id else ProgrammeItem(event_id=event_id)
     if item is None or item.event_id != event_id:
-        raise LookupError(item_id)
+        raise NotFound(item_id)
     for field in ("title", "description", "speakers", "starts_at", "ends_at"):
         setattr(item, field, values[field])
     db.session.add(item)
@@ -170,7 +170,7 @@ def save_programme_item(event_id, item_id, values, actor, now):
 def delete_programme_item(event_id, item_id, actor, now):
     item = db.session.get(ProgrammeItem, item_id)
     if item is None or item.event_id != event_id:
-        raise LookupError(item_id)
+        raise NotFound(item_id)
     log_activity(event_id, actor, "programme.deleted", item.title, now)
     db.session.delete(item)
 
@@ -179,7 +179,7 @@ def delete_programme_item(event_id, item_id, actor, now):
 def save_block(event_id, block_id, values, actor, now):
     block = db.session.get(ParallelBlock, block_id) if block_id else ParallelBlock(event_id=event_id)
     if block is None or block.event_id != event_id:
-        raise LookupError(block_id)
+        raise NotFound(block_id)
     for field in ("title", "starts_at", "ends_at"):
         setattr(block, field, values[field])
     db.session.add(block)
@@ -196,7 +196,7 @@ def _choices_in(column, value):
 def delete_block(event_id, block_id, actor, now):
     block = db.session.get(ParallelBlock, block_id)
     if block is None or block.event_id != event_id:
-        raise LookupError(block_id)
+        raise NotFound(block_id)
     if _choices_in(SessionChoice.block_id, block.id):
         raise HasRegistrations()
     log_activity(event_id, actor, "block.deleted", block.title, now)
@@ -209,11 +209,11 @@ def save_session(event_id, block_id, session_id, values, actor, now):
     lowering it below the number of seats taken is refused."""
     block = db.session.get(ParallelBlock, block_id)
     if block is None or block.event_id != event_id:
-        raise LookupError(block_id)
+        raise NotFound(block_id)
     if session_id:
         session = lock_rows(DialogueSession, [session_id]).get(session_id)
         if session is None or session.block_id != block.id:
-            raise LookupError(session_id)
+            raise NotFound(session_id)
         capacity.ensure_capacity_allowed(values["capacity"], seat_state(session).confirmed)
     else:
         session = DialogueSession(block=block, position=len(block.sessions), waiting_seq=0)
@@ -224,7 +224,7 @@ def save_session(event_id, block_id, session_id, values, actor, now):
         session.leads = list(db.session.scalars(
             select(Lead).where(Lead.id.in_(values["lead_ids"] or [-1]))))
     db.session.flush()
-    promoted = _promote_from_waiting_list(session, now) if session_id else []
+    promoted = promote_from_waiting_list(session, now) if session_id else []
     log_activity(event_id, actor, "session.saved", session.title, now,
                  capacity=session.capacity, promoted=len(promoted))
     return session, promoted
@@ -234,28 +234,25 @@ def save_session(event_id, block_id, session_id, values, actor, now):
 def delete_session(event_id, session_id, actor, now):
     session = db.session.get(DialogueSession, session_id)
     if session is None or session.block.event_id != event_id:
-        raise LookupError(session_id)
+        raise NotFound(session_id)
     if _choices_in(SessionChoice.session_id, session.id):
         raise HasRegistrations()
     log_activity(event_id, actor, "session.deleted", session.title, now)
     db.session.delete(session)
 
 
+@write_transaction(on_integrity_error=EmailTaken)
 def add_lead(event_id, session_id, name, email, actor, now, locale="sv"):
     """Invite a (new or known) person to lead a session: an account with the lead role, and
-    a link to choose a password if they have none yet. Two transactions: account, then seat."""
-    user = accounts.invite(email, name, now, lead=True, invited_by=actor, locale=locale)
-    return _attach_lead(event_id, session_id, user.id, name, email, actor, now)
-
-
-@write_transaction()
-def _attach_lead(event_id, session_id, user_id, name, email, actor, now):
+    a link to choose a password if they have none yet, in one transaction with the seat."""
     session = db.session.get(DialogueSession, session_id)
     if session is None or session.block.event_id != event_id:
-        raise LookupError(session_id)
-    lead = db.session.scalar(select(Lead).where(Lead.user_id == user_id))
+        raise NotFound(session_id)
+    user = accounts.invite_in_transaction(email, name, now, lead=True, invited_by=actor,
+                                          locale=locale)
+    lead = db.session.scalar(select(Lead).where(Lead.user_id == user.id))
     if lead is None:
-        lead = Lead(name=name.strip(), email=email.strip(), user_id=user_id)
+        lead = Lead(name=name.strip(), email=email.strip(), user_id=user.id)
         db.session.add(lead)
     if lead not in session.leads:
         session.leads.append(lead)

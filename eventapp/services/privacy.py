@@ -4,10 +4,11 @@ from datetime import timedelta
 from sqlalchemy import String, cast, delete, literal, or_, select, update
 
 from ..domain import retention
+from ..domain.errors import NotFound
 from ..extensions import db
 from ..models import ActivityEntry, Event, OutboxMessage, Registration, SessionChoice
 from ..models.registration import ANONYMISED_KEY
-from .booking import _promote_from_waiting_list
+from .booking import promote_from_waiting_list
 from .unit_of_work import lock_rows, write_transaction
 
 ANONYMOUS = ""
@@ -110,7 +111,7 @@ def delete_registration(registration_id, now):
     the registration, its messages and the log's mention of the name, at once."""
     registration = lock_rows(Registration, [registration_id]).get(registration_id)
     if registration is None:
-        raise LookupError(registration_id)
+        raise NotFound(registration_id)
     event_id = registration.event_id
     held = [c for c in registration.choices if c.state != SessionChoice.CANCELLED]
     from ..models import DialogueSession
@@ -124,5 +125,5 @@ def delete_registration(registration_id, now):
     db.session.delete(registration)
     db.session.flush()
     for session in sessions.values():
-        _promote_from_waiting_list(session, now)
+        promote_from_waiting_list(session, now)
     return event_id

@@ -3,6 +3,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 
 from ..domain import placeholders, reminders as rules
+from ..domain.errors import NotFound, ReminderLocked, ReminderNotSent
 from ..extensions import db
 from ..models import Event, OutboxMessage, Registration, Reminder, SessionChoice
 from .activity import log_activity
@@ -96,9 +97,9 @@ def save_reminder(event_id, reminder_id, values, audience, send_at, actor, now, 
     if reminder_id:
         reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
         if reminder is None or reminder.event_id != event_id:
-            raise LookupError(reminder_id)
+            raise NotFound(reminder_id)
         if reminder.status == Reminder.SENT:
-            raise rules.ReminderLocked()
+            raise ReminderLocked()
     else:
         reminder = Reminder(event_id=event_id, created_by_id=getattr(actor, "id", None),
                             created_at=now)
@@ -120,9 +121,9 @@ def save_reminder(event_id, reminder_id, values, audience, send_at, actor, now, 
 def cancel_reminder(event_id, reminder_id, actor, now):
     reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
     if reminder is None or reminder.event_id != event_id:
-        raise LookupError(reminder_id)
+        raise NotFound(reminder_id)
     if reminder.status != Reminder.SCHEDULED:
-        raise rules.ReminderLocked()
+        raise ReminderLocked()
     reminder.status = Reminder.CANCELLED
     log_activity(event_id, actor, "reminder.cancelled", reminder.subject, now, reminder_id=reminder.id)
 
@@ -131,8 +132,10 @@ def cancel_reminder(event_id, reminder_id, actor, now):
 def send_to_those_without(event_id, reminder_id, actor, now):
     """Queue a sent reminder for people in its audience who have not had it (late sign-ups)."""
     reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
-    if reminder is None or reminder.event_id != event_id or reminder.status != Reminder.SENT:
-        raise LookupError(reminder_id)
+    if reminder is None or reminder.event_id != event_id:
+        raise NotFound(reminder_id)
+    if reminder.status != Reminder.SENT:
+        raise ReminderNotSent()
     queued = _queue(reminder, now)
     log_activity(event_id, actor, "reminder.sent_again", reminder.subject, now,
                  reminder_id=reminder.id, recipients=queued)

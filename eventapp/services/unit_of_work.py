@@ -1,18 +1,43 @@
-"""Starting a writing transaction the same way on SQLite and PostgreSQL.
+"""Starting a writing transaction the same way on SQLite and PostgreSQL, once per use case.
 
 SQLite: the transaction takes the write lock at BEGIN (BEGIN IMMEDIATE), so two writers can
 never both read "one seat left". PostgreSQL: rows are locked with SELECT ... FOR UPDATE.
 Pages that only read use a plain BEGIN and never wait on writers.
+
+A write transaction refuses to nest (as Django's `atomic(durable=True)` does): a service
+that called another service would otherwise commit half of one use case. A lock that is
+not granted within DATABASE_LOCK_TIMEOUT_MS (PostgreSQL's lock_timeout, SQLite's busy
+timeout) becomes the domain error Busy: nothing is written, and the person may try again.
 """
 import contextvars
 import functools
+import logging
 
 from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
+from ..domain.errors import Busy
 from ..extensions import db
 
+log = logging.getLogger("eventapp.db")
 _want_immediate = contextvars.ContextVar("want_immediate", default=False)
+# In session.info while a write transaction is open; cleared when that transaction ends.
+_WRITING = "eventapp.writing"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
+
+
+class NestedTransaction(RuntimeError):
+    """A write transaction was started inside another: a programming error, never a user's.
+    Call the undecorated step (e.g. booking.register_in_transaction) instead."""
+
+
+def install_locking(engine, lock_timeout_ms):
+    """How long a connection waits for a lock before giving up (then Busy), per database."""
+    if engine.dialect.name == "sqlite":
+        install_sqlite_locking(engine, busy_timeout_ms=lock_timeout_ms)
+    elif engine.dialect.name == "postgresql":
+        install_postgresql_lock_timeout(engine, lock_timeout_ms)
 
 
 def install_sqlite_locking(engine, busy_timeout_ms=10_000):
@@ -36,6 +61,25 @@ def install_sqlite_locking(engine, busy_timeout_ms=10_000):
             conn.exec_driver_sql("BEGIN")
 
 
+def install_postgresql_lock_timeout(engine, lock_timeout_ms):
+    """SET lock_timeout on every new connection. A SET after connecting wins over any
+    `options=-c lock_timeout=...` in the database URL, so the configuration decides."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True  # outside a transaction, so no rollback can undo it
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
+        dbapi_conn.autocommit = autocommit
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _write_transaction_ended(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_WRITING, None)
+
+
 def is_sqlite():
     return db.session.get_bind().dialect.name == "sqlite"
 
@@ -43,22 +87,27 @@ def is_sqlite():
 def begin_write(keep_loaded=False):
     """End whatever read transaction is open and start one that will write.
 
+    Raises NestedTransaction if a write transaction is open already: ending it here would
+    commit or lose the outer use case's half-done work.
+
     `keep_loaded`: the read transaction is ended with a commit that leaves loaded objects as
     they are, so a service can use what the page just read (an event's blocks and sessions)
     without reading it again. Rows whose values matter are re-read under lock anyway.
     """
     session = db.session()
+    if session.info.get(_WRITING):
+        raise NestedTransaction("a write transaction is already open in this session")
     if keep_loaded and session.in_transaction() and not (
             session.new or session.dirty or session.deleted):
         _commit_keeping_loaded(session)
     else:
         session.rollback()
-    if is_sqlite():
-        _want_immediate.set(True)
-        try:
-            db.session.connection()
-        finally:
-            _want_immediate.set(False)
+    _want_immediate.set(is_sqlite())
+    try:
+        session.connection()  # begins now (BEGIN IMMEDIATE on SQLite: waits for the lock)
+    finally:
+        _want_immediate.set(False)
+    session.info[_WRITING] = True
 
 
 def _commit_keeping_loaded(session):
@@ -82,19 +131,29 @@ def lock_rows(model, ids):
     return {row.id: row for row in rows}
 
 
+def is_lock_timeout(exc):
+    """Did the database give up waiting for a lock (rather than fail in another way)?"""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return True
+    return getattr(orig, "sqlite_errorname", None) == "SQLITE_BUSY" or (
+        "database is locked" in str(orig))
+
+
 def write_transaction(on_integrity_error=None, keep_loaded=False):
     """Run a service function as one writing transaction: commit on success, roll back on error.
 
     `on_integrity_error` turns a unique-constraint violation (a race the database settled)
     into the domain error the user should see. `keep_loaded` (see begin_write) also leaves
-    what the page loaded usable after the commit, without reading it again.
+    what the page loaded usable after the commit, without reading it again. A lock not
+    granted in time raises Busy.
     """
 
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            begin_write(keep_loaded=keep_loaded)
             try:
+                begin_write(keep_loaded=keep_loaded)
                 result = fn(*args, **kwargs)
                 if keep_loaded:
                     _commit_keeping_loaded(db.session())
@@ -105,6 +164,12 @@ def write_transaction(on_integrity_error=None, keep_loaded=False):
                 db.session.rollback()
                 if on_integrity_error is not None:
                     raise on_integrity_error() from None
+                raise
+            except OperationalError as exc:
+                db.session.rollback()
+                if is_lock_timeout(exc):
+                    log.warning("lock not granted in time, answered busy: %s", fn.__qualname__)
+                    raise Busy() from exc
                 raise
             except BaseException:
                 db.session.rollback()

@@ -1,17 +1,165 @@
-"""What a participant reads for each domain error code (the pages show these, never the code)."""
+"""One registry for every domain error (what a person reads, the HTTP status, the problem
+type a JSON API puts in application/problem+json), the app's error pages, and a log line
+with the traceback for every exception a route did not expect."""
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import abort, flash, render_template, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
 
 from ..domain import errors
+from ..domain.placeholders import PLACEHOLDERS
+from ..extensions import db
+from .logging_setup import redact_path
 
-MESSAGES = {
-    errors.SignupClosed.code: _l("Sign-up for this event is closed."),
-    errors.SignupNotOpenYet.code: _l("Sign-up for this event has not opened yet."),
-    errors.ChangesClosed.code: _l("Changes can no longer be made to this registration."),
-    errors.AlreadyRegistered.code: _l("This email address is already registered for the event."),
-    errors.SessionFull.code: _l("This session is full and has no waiting list. Choose another one."),
-    errors.InvalidChoice.code: _l("Choose one of the sessions offered."),
-    errors.RegistrationCancelled.code: _l("This registration has been cancelled."),
-    errors.RegistrationAnonymised.code: _l("The personal details of this registration have "
-                                           "been removed after the event. It can no longer "
-                                           "be changed."),
-}
+log = logging.getLogger("eventapp.errors")
+
+HTTP_ERROR_PAGES = (400, 403, 404, 405, 409, 413, 429, 500, 503)
+# What a 503 (the database was busy) tells browsers and clients: try again after this long.
+RETRY_AFTER_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """How one error code is answered. `message` may hold %(name)s placeholders, filled from
+    `params(error)`; `type` is the slug of the problem type (RFC 9457)."""
+
+    message: object
+    status: int
+    type: str
+    params: Callable | None = None
+
+
+def _entry(error_class, message, status, params=None):
+    return error_class.code, Problem(message, status, error_class.code.replace("_", "-"), params)
+
+
+def _placeholder_names(error):
+    return {"names": ", ".join("{%s}" % n for n in error.names),
+            "known": ", ".join("{%s}" % p.name for p in PLACEHOLDERS)}
+
+
+REGISTRY = dict([
+    _entry(errors.DomainError, _l("That is not possible."), 409),
+    _entry(errors.NotFound, _l("It does not exist, or no longer does."), 404),
+    _entry(errors.Busy, _l("Very many people are using the service right now, and nothing was "
+                           "saved. Try again in a few seconds."), 503),
+    _entry(errors.SignupClosed, _l("Sign-up for this event is closed."), 409),
+    _entry(errors.SignupNotOpenYet, _l("Sign-up for this event has not opened yet."), 409),
+    _entry(errors.ChangesClosed, _l("Changes can no longer be made to this registration."), 409),
+    _entry(errors.AlreadyRegistered,
+           _l("This email address is already registered for the event."), 409),
+    _entry(errors.SessionFull,
+           _l("This session is full and has no waiting list. Choose another one."), 409),
+    _entry(errors.InvalidChoice, _l("Choose one of the sessions offered."), 400),
+    _entry(errors.RegistrationCancelled, _l("This registration has been cancelled."), 409),
+    _entry(errors.RegistrationAnonymised,
+           _l("The personal details of this registration have been removed after the event. "
+              "It can no longer be changed."), 409),
+    _entry(errors.EventFull, _l("The event is full."), 409),
+    _entry(errors.CapacityBelowConfirmed,
+           _l("%(n)d people already have a seat: the capacity cannot be lower."), 409,
+           lambda error: {"n": error.confirmed}),
+    _entry(errors.NotADraft, _l("Only drafts can be deleted. Cancel the event instead."), 409),
+    _entry(errors.InvalidTransition, _l("That change of status is not possible now."), 409),
+    _entry(errors.HasRegistrations,
+           _l("People are registered here. Move or cancel them first."), 409),
+    _entry(errors.NoSeatFree, _l("There is no free seat. Raise the capacity first."), 409),
+    _entry(errors.NobodyWaiting, _l("Nobody is on the waiting list to take the seat."), 409),
+    _entry(errors.PlaceChanged, _l("That place has already changed. Look again."), 409),
+    _entry(errors.EmailTaken, _l("That email address already has an account."), 409),
+    _entry(errors.PasswordTooWeak,
+           _l("Choose a longer password that is not like your email address."), 400),
+    _entry(errors.InvalidToken, _l("The link has already been used, has expired, or has been "
+                                   "replaced by a newer one."), 404),
+    _entry(errors.NotInSession, _l("That person is not on this session's list."), 409),
+    _entry(errors.UnknownPlaceholder,
+           _l("Unknown placeholders: %(names)s. You can use: %(known)s."), 400,
+           _placeholder_names),
+    _entry(errors.ReminderLocked, _l("The reminder has already gone out or been stopped, and "
+                                     "can no longer be changed."), 409),
+    _entry(errors.ReminderNotSent, _l("The reminder has not gone out yet."), 409),
+])
+
+
+def problem_for(error):
+    """The registry's entry for a DomainError (or its code)."""
+    code = error if isinstance(error, str) else error.code
+    return REGISTRY.get(code) or REGISTRY[errors.DomainError.code]
+
+
+def message_for(error):
+    """What the person reads, in their language. Given only a code (templates), a message
+    with placeholders is not filled in: pass the error itself for those."""
+    problem = problem_for(error)
+    text = str(problem.message)
+    if problem.params is not None and not isinstance(error, str):
+        text = text % problem.params(error)
+    return text
+
+
+def status_for(error):
+    return problem_for(error).status
+
+
+def flash_error(error):
+    """Tell the person, on the page they are sent back to, why their action was refused.
+
+    NotFound and Busy are no refusal: they are raised again, and the app's handler answers
+    with their own page (404; 503 with Retry-After).
+    """
+    status = status_for(error)
+    if status == 404 or status >= 500:
+        raise error
+    flash(message_for(error), "error")
+
+
+def register_errorhandlers(app):
+    app.before_request(_refuse_nul_bytes)
+    for code in HTTP_ERROR_PAGES:
+        app.register_error_handler(code, _http_error)
+    app.register_error_handler(errors.DomainError, _domain_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.after_request(_retry_after)
+    app.add_template_global(message_for, "error_message")
+
+
+def _refuse_nul_bytes():
+    # No text column can hold NUL (PostgreSQL refuses it), and no real URL has one.
+    if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+        abort(400)
+
+
+def _error_page(code, message=None):
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def _http_error(error):
+    code = error.code if isinstance(error, HTTPException) else 500
+    if code not in HTTP_ERROR_PAGES:
+        code = 500 if code >= 500 else 400
+    return _error_page(code)
+
+
+def _domain_error(error):
+    """A DomainError no route caught: its page, with the registry's message and status."""
+    db.session.rollback()
+    return _error_page(status_for(error), message_for(error))
+
+
+def _unexpected(error):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    log.exception("unexpected error", extra={"fields": {
+        "method": request.method, "path": redact_path(request.path, request.view_args),
+        "error": type(error).__name__}})
+    db.session.rollback()
+    return _error_page(500)
+
+
+def _retry_after(response):
+    if response.status_code == 503:
+        response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return response

@@ -4,8 +4,9 @@ from datetime import datetime
 import pytest
 
 from eventapp.domain import placeholders
+from eventapp.domain.errors import UnknownPlaceholder
 from eventapp.domain.placeholders import PlaceholderContext, Recipient, Session
-from eventapp.domain.reminders import UnknownPlaceholder, check_placeholders, version_for
+from eventapp.domain.reminders import check_placeholders, version_for
 
 EVERY = " ".join("{%s}" % p.name for p in placeholders.PLACEHOLDERS)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from eventapp.domain.reminders import Audience, UnknownPlaceholder
+from eventapp.domain.errors import UnknownPlaceholder
+from eventapp.domain.reminders import Audience
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
 from eventapp.models import OutboxMessage, Registration, Reminder, SessionChoice

@@ -277,10 +277,11 @@ def test_an_anonymised_registration_can_no_longer_be_changed_by_the_organiser(ap
     assert "Personuppgifterna i den här anmälan har tagits bort" in text_of(page)
     assert f'action="{url}/cancel"' not in page.get_data(as_text=True)
     # A hand-made POST (no form is shown) is refused too.
-    response = post_form(client, f"{url}/details", {"name": "Deltagare 1",
-                                                   "email": "deltagare1@example.org"},
-                         page="/organiser/events/new")
-    assert response.status_code == 400
+    response = post_form(client, f"{url}/details", {
+        "name": "Deltagare 1", "email": "deltagare1@example.org", "organisation": "Umeå kommun"},
+        page="/organiser/events/new")
+    assert response.status_code == 409
+    assert "Personuppgifterna i den här anmälan har tagits bort" in text_of(response)
     post_form(client, f"{url}/cancel", {"notify": "y"}, page="/organiser/events/new")
     with app.app_context():
         stored = db.session.get(Registration, registration.id)

@@ -10,25 +10,7 @@ from eventapp.mail.delivery import deliver_due
 from eventapp.models import Event, Registration
 from eventapp.util.time import utcnow
 from tests.factories import make_event, sign_up
-from tests.helpers import csrf_token, manage_link, parts, text_of
-
-
-def signup_data(client, event, n=1, session_index=0, **overrides):
-    block = event.blocks[0]
-    data = {
-        "csrf_token": csrf_token(client, f"/events/{event.slug}/signup"),
-        "name": f"Deltagare {n}",
-        "email": f"deltagare{n}@example.org",
-        "organisation": "Lycksele kommun",
-        "job_title": "Arkivarie",
-        "dietary_needs": "Vegetarisk",
-        "accessibility_needs": "",
-        "discussion_topic": "Gallring av e-post",
-        "consent": "y",
-        f"block_{block.id}": str(block.sessions[session_index].id),
-    }
-    data.update(overrides)
-    return data
+from tests.helpers import csrf_token, manage_link, parts, signup_data, text_of
 
 
 def count(model):
@@ -122,7 +104,7 @@ def test_a_second_sign_up_with_the_same_address_is_refused_with_an_offer_of_the_
                                data=signup_data(client, event, n=1, email="DELTAGARE1@example.org"))
         assert count(Registration) == 1
         link = f"/events/{event.slug}/link"
-    assert response.status_code == 400
+    assert response.status_code == 409  # the registry: already registered is a conflict
     assert "redan anmäld" in text_of(response)
     assert link in response.get_data(as_text=True)
 

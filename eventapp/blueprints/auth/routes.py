@@ -1,18 +1,18 @@
 """Signing in and out, choosing a password from an invitation, resetting a forgotten one."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ...domain.accounts import InvalidToken, PasswordTooWeak
+from ...domain.errors import InvalidToken, PasswordTooWeak
 from ...extensions import limiter, login_manager
 from ...extensions import db
 from ...models import AccountToken, User
 from ...services import accounts
 from ...util.time import utcnow
 from ...web.access import access
+from ...web.errors import message_for
 from ...web.ratelimits import email_from_form, per_address, per_email
+from ...web.redirects import safe_next
 from .forms import ForgotPasswordForm, LoginForm, LogoutForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -29,16 +29,6 @@ def load_user(user_id):
     if user is None or str(user.session_version) != version or not user.active:
         return None
     return user
-
-
-
-
-def safe_next(target):
-    parts = urlsplit(target or "")
-    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or parts.scheme or parts.netloc):
-        return None
-    return target
 
 
 def landing_page(user):
@@ -62,7 +52,7 @@ def login():
         if user is not None:
             login_user(user)
             accounts.record_login(user.id, now)
-            return redirect(safe_next(request.args.get("next")) or landing_page(user))
+            return redirect(safe_next(request.args.get("next"), landing_page(user)))
         failed = True
     return render_template("auth/login.html", form=form, failed=failed), (
         400 if form.is_submitted() else 200)
@@ -102,12 +92,12 @@ def set_password(token):
         return render_template("auth/token_invalid.html"), 404
     form = SetPasswordForm()
     form.password.validators[1].min = current_app.config["PASSWORD_MIN_LENGTH"]
-    weak = False
+    weak = None
     if form.validate_on_submit():
         try:
             user = accounts.set_password_with_token(token, form.password.data, now)
-        except PasswordTooWeak:
-            weak = True
+        except PasswordTooWeak as exc:
+            weak = message_for(exc)
         except InvalidToken:
             return render_template("auth/token_invalid.html"), 404
         else:

@@ -14,6 +14,7 @@ from ...services.queries import seat_counts_for_sessions
 from ...util.collation import swedish_key
 from ...util.time import utcnow
 from ...web.access import access, ensure_can_lead
+from ...web.errors import flash_error, message_for, status_for
 from ...web.exports import download
 from .forms import CheckInForm, MessageForm, WalkInForm
 from .pdf import attendance_pdf
@@ -212,8 +213,8 @@ def checkin_toggle(session_id, choice_id, action):
         try:
             choice = attendance.set_checked_in(session.id, choice_id, action == "arrived",
                                                current_user, utcnow())
-        except errors.DomainError:
-            flash(_("That person is not on this session's list."), "error")
+        except errors.DomainError as exc:
+            flash_error(exc)
         else:
             name = choice.registration.name
             flash(_("%(name)s is marked as arrived.", name=name) if action == "arrived"
@@ -228,16 +229,19 @@ def walk_in(session_id):
     form = WalkInForm()
     if form.validate_on_submit():
         try:
-            attendance.add_walk_in(session, form.name.data, form.email.data,
+            attendance.add_walk_in(session.id, form.name.data, form.email.data,
                                    form.organisation.data, current_user, utcnow(),
                                    str(get_locale()))
         except errors.SessionFull:
             flash(_("The session is full: there is no seat for a walk-in."), "error")
-        except errors.AlreadyRegistered:
-            form.email.errors.append(_("This email address is already registered for the event."))
-            return checkin(session_id, walk_in=form, status=400)
-        except errors.DomainError:
-            flash(_("The event does not take registrations any more."), "error")
+        except errors.AlreadyRegistered as exc:
+            form.email.errors.append(message_for(exc))
+            return checkin(session_id, walk_in=form, status=status_for(exc))
+        except errors.Busy as exc:
+            flash(message_for(exc), "error")  # the form as typed, to send again
+            return checkin(session_id, walk_in=form, status=status_for(exc))
+        except errors.DomainError as exc:
+            flash_error(exc)
         else:
             flash(_("%(name)s is added and marked as arrived.", name=form.name.data), "success")
         return redirect(url_for(".checkin", session_id=session.id))

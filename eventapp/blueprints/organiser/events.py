@@ -11,8 +11,9 @@ from ...services import events as event_service, reports
 from ...services.events import ASKABLE_FIELDS, field_setting
 from ...util.time import utcnow
 from ...web.access import access
+from ...web.errors import flash_error, message_for, status_for
 from . import bp
-from .common import event_or_404, fail, form_page, to_local, to_utc
+from .common import event_or_404, form_page, to_local, to_utc
 from .forms import CloneForm, ConfirmForm, EventForm
 
 STATUS_ACTIONS = ("publish", "close", "reopen", "cancel")
@@ -63,15 +64,17 @@ def edit_event(event_id):
             form[f"ask_{f}"].data = field_setting(event, f)
     else:
         form = EventForm()
+    status = None
     if form.validate_on_submit():
         try:
             event_service.update_event(event.id, _event_values(form), current_user, utcnow())
         except errors.DomainError as exc:
-            fail(exc)
+            flash(message_for(exc), "error")  # on the form as typed, never lost
+            status = status_for(exc)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for(".dashboard", event_id=event.id))
-    return form_page(form, event=event,
+    return form_page(form, status=status, event=event,
                       title=_("Edit %(event)s", event=event.title),
                       back=url_for(".dashboard", event_id=event.id))
 
@@ -86,6 +89,7 @@ def dashboard(event_id):
         organisations=reports.organisation_counts(event), per_day=per_day,
         per_day_max=max([n for _d, n in per_day] or [1]), outbox=reports.outbox_counts(event),
         totals=reports.totals(event), confirm=ConfirmForm(), actions=STATUS_ACTIONS,
+        duplicates=reports.possible_duplicates(event),
     )
 
 
@@ -99,7 +103,7 @@ def change_status(event_id, action):
         try:
             event_service.change_status(event.id, action, current_user, utcnow())
         except errors.DomainError as exc:
-            fail(exc)
+            flash_error(exc)
         else:
             flash({
                 "publish": _("The event is published and open for sign-up."),
@@ -120,7 +124,7 @@ def delete_event(event_id):
         try:
             event_service.delete_draft(event.id, current_user, utcnow())
         except errors.DomainError as exc:
-            fail(exc)
+            flash_error(exc)
             return redirect(url_for(".dashboard", event_id=event.id))
         flash(_("The draft is deleted."), "success")
         return redirect(url_for(".events"))

@@ -10,9 +10,10 @@ from ...models import DialogueSession, ParallelBlock, ProgrammeItem
 from ...services import events as event_service
 from ...util.time import utcnow
 from ...web.access import access
+from ...web.errors import flash_error, message_for
 from ...web.seats import seat_labeller
 from . import bp
-from .common import event_or_404, fail, form_page, to_local, to_utc
+from .common import event_or_404, form_page, to_local, to_utc
 from .forms import BlockForm, ConfirmForm, InviteLeadForm, ProgrammeItemForm, SessionForm
 
 
@@ -73,10 +74,8 @@ def _delete_from_programme(event_id, delete, target_id):
     if ConfirmForm().validate_on_submit():
         try:
             delete(event.id, target_id, current_user, utcnow())
-        except LookupError:
-            abort(404)
         except errors.DomainError as exc:
-            fail(exc)
+            flash_error(exc)
         else:
             flash(_("Deleted."), "success")
     return redirect(url_for(".programme", event_id=event.id))
@@ -138,8 +137,7 @@ def edit_session(event_id, block_id, session_id=None):
             saved, promoted = event_service.save_session(event.id, block.id, session_id, values,
                                                          current_user, utcnow())
         except errors.CapacityBelowConfirmed as exc:
-            form.capacity.errors = list(form.capacity.errors) + [
-                _("%(n)d people already have a seat: the capacity cannot be lower.", n=exc.confirmed)]
+            form.capacity.errors = list(form.capacity.errors) + [message_for(exc)]
         else:
             if promoted:
                 flash(_("Saved. %(n)d people moved up from the waiting list and are told by email.",

@@ -10,10 +10,11 @@ from ...models import Registration, SessionChoice
 from ...services import activity, booking, queries, reports
 from ...util.time import utcnow
 from ...web.access import access
+from ...web.errors import flash_error, message_for, status_for
 from ...web.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
 from ...web.seats import seat_labeller
 from . import bp
-from .common import ORGANISER_MESSAGES, event_or_404, fail
+from .common import event_or_404
 from .forms import ConfirmForm, NotifyForm, admin_registration_form_for
 
 
@@ -37,7 +38,7 @@ def new_registration(event_id):
     event = event_or_404(event_id)
     label, counts = seat_labeller(event)
     form = admin_registration_form_for(event, label)
-    error = None
+    error, status = None, 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         details = details_from_form(form)
         choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
@@ -46,14 +47,13 @@ def new_registration(event_id):
                                             utcnow(), notify=form.notify.data,
                                             source="organiser", actor=current_user)
         except errors.DomainError as exc:
-            error = ORGANISER_MESSAGES.get(exc.code)
+            error, status = message_for(exc), status_for(exc)
         else:
             flash(_("%(name)s is registered.", name=registration.name), "success")
             return redirect(url_for(".registration", event_id=event.id,
                                     registration_id=registration.id))
     return render_template("organiser/registration_new.html", event=event, form=form,
-                           counts=counts, error=error, block_field_name=block_field_name), (
-        400 if form.is_submitted() else 200)
+                           counts=counts, error=error, block_field_name=block_field_name), status
 
 
 def _registration(event, registration_id):
@@ -98,8 +98,8 @@ def registration_details(event_id, registration_id):
         try:
             booking.update_details(registration.id, details, utcnow(), actor=current_user)
         except errors.DomainError as exc:
-            return _render_registration(event, registration, details_form=form, status=400,
-                                        error=ORGANISER_MESSAGES.get(exc.code))
+            return _render_registration(event, registration, details_form=form,
+                                        status=status_for(exc), error=message_for(exc))
         flash(_("Saved."), "success")
         return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
     return _render_registration(event, registration, details_form=form, status=400)
@@ -118,8 +118,8 @@ def registration_sessions(event_id, registration_id):
             _reg, changed = booking.change_sessions(registration.id, choices, utcnow(),
                                                     actor=current_user)
         except errors.DomainError as exc:
-            return _render_registration(event, registration, choices_form=form, status=400,
-                                        error=ORGANISER_MESSAGES.get(exc.code))
+            return _render_registration(event, registration, choices_form=form,
+                                        status=status_for(exc), error=message_for(exc))
         flash(_("Moved. The person is told by email.") if changed else _("Nothing was changed."),
               "success" if changed else "info")
         return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
@@ -143,10 +143,8 @@ def registration_choice(event_id, registration_id, choice_id, action):
                 booking.put_back_on_waiting_list(choice.id, utcnow(), current_user)
                 flash(_("The person is last on the waiting list now; the seat went to the next "
                         "in line. Both are told by email."), "success")
-        except LookupError:
-            flash(_("That place has already changed. Look again."), "error")
         except errors.DomainError as exc:
-            fail(exc)
+            flash_error(exc)
     return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
 
 
@@ -160,7 +158,7 @@ def registration_cancel(event_id, registration_id):
         try:
             booking.cancel(registration.id, utcnow(), notify=form.notify.data, actor=current_user)
         except errors.DomainError as exc:
-            fail(exc)
+            flash_error(exc)
         else:
             flash(_("The registration is cancelled."), "success")
     return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))

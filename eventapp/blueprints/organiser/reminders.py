@@ -7,14 +7,16 @@ from wtforms.fields.choices import SelectChoice
 
 from ...domain import errors
 from ...domain.placeholders import PLACEHOLDERS
-from ...domain.reminders import Audience, UnknownPlaceholder
+from ...domain.errors import UnknownPlaceholder
+from ...domain.reminders import Audience
 from ...extensions import db
 from ...models import Reminder
 from ...services import reminders as reminder_service
 from ...util.time import utcnow
 from ...web.access import access
+from ...web.errors import flash_error, message_for
 from . import bp
-from .common import ORGANISER_MESSAGES, event_or_404, to_local, to_utc
+from .common import event_or_404, to_local, to_utc
 from .forms import ConfirmForm, ReminderForm
 
 
@@ -77,12 +79,10 @@ def edit_reminder(event_id, reminder_id=None):
                 return _save(event, reminder_id, form, texts)
         except UnknownPlaceholder as exc:
             for field, names in exc.fields.items():
-                form[field].errors = [*form[field].errors, _(
-                    "Unknown placeholders: %(names)s. You can use: %(known)s.",
-                    names=", ".join("{%s}" % n for n in names),
-                    known=", ".join("{%s}" % p.name for p in PLACEHOLDERS))]
+                form[field].errors = [*form[field].errors,
+                                      message_for(UnknownPlaceholder(names))]
         except errors.DomainError as exc:
-            error = ORGANISER_MESSAGES.get(exc.code, _("That is not possible."))
+            error = message_for(exc)
     return render_template("organiser/reminder_form.html", event=event, reminder=reminder,
                            form=form, preview=preview, error=error, placeholders=PLACEHOLDERS,
                            confirm=ConfirmForm()), (
@@ -122,7 +122,7 @@ def reminder_action(event_id, reminder_id, action):
                 n = reminder_service.send_to_those_without(event.id, reminder.id, current_user, now)
                 flash(ngettext("The reminder is on its way to %(num)d person.",
                                "The reminder is on its way to %(num)d people.", n), "success")
-        except (LookupError, errors.DomainError):
-            flash(_("That is not possible for this reminder now."), "error")
+        except errors.DomainError as exc:
+            flash_error(exc)
     return redirect(url_for(".edit_reminder", event_id=event.id, reminder_id=reminder.id)
                     if action != "cancel" else url_for(".reminders", event_id=event.id))

@@ -1,6 +1,4 @@
 """Public pages: events, sign-up, the personal manage link, language switch."""
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +18,7 @@ from ...extensions import limiter
 from ...services import booking, privacy as privacy_service, queries
 from ...util.time import utcnow
 from ...web.access import access
-from ...web.errors import MESSAGES
+from ...web.errors import message_for, status_for
 from ...web.forms import (
     DetailsForm,
     apply_field_settings,
@@ -31,6 +29,7 @@ from ...web.forms import (
 )
 from ...web.pagecache import cached_page
 from ...web.ratelimits import email_from_form, per_address, per_email, signup_per_email
+from ...web.redirects import safe_next
 from ...web.seats import seat_labeller
 from ...web.tokens import is_retired_manage_token, read_manage_token
 from .forms import CancelForm, RenewLinkForm, ResendLinkForm, signup_form_for
@@ -96,6 +95,7 @@ def _signup_form(slug):
         label, counts = (lambda s: s.title), None
     form = signup_form_for(event, label)
     summary_error = None
+    status = 400 if form.is_submitted() else 200
     if state == signup.OPEN and form.validate_on_submit():
         details = details_from_form(form)
         choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
@@ -103,16 +103,14 @@ def _signup_form(slug):
             registration = booking.register(event.id, details, choices, str(get_locale()), now,
                                             consent_text=consent_text(event))
         except errors.AlreadyRegistered as exc:
-            form.email.errors.append(MESSAGES[exc.code])
-            summary_error = "already_registered"
+            form.email.errors.append(message_for(exc))
+            summary_error, status = exc.code, status_for(exc)
         except (errors.SessionFull, errors.InvalidChoice) as exc:
-            block_id = getattr(exc, "block_id", None) or _block_of(event, exc.session_id)
-            field = form[f"block_{block_id}"] if block_id else None
-            if field is not None:
-                field.errors = list(field.errors) + [MESSAGES[exc.code]]
-            summary_error = exc.code
+            _mark_choice_error(form, event, exc)
+            summary_error, status = exc.code, status_for(exc)
         except errors.DomainError as exc:
-            summary_error = exc.code
+            # Busy among them: the form comes back as typed, with 503 and Retry-After.
+            summary_error, status = exc.code, status_for(exc)
         else:
             # The random uid, never the id: ids can come back, and this browser must only
             # ever show the person who signed up in it.
@@ -124,7 +122,6 @@ def _signup_form(slug):
         # Seat counts may have moved while the person typed; show them as they are now.
         label, counts = seat_labeller(event)
         _relabel(form, event, label)
-    status = 400 if form.is_submitted() else 200
     return (
         render_template(
             "public/signup.html",
@@ -133,7 +130,6 @@ def _signup_form(slug):
             counts=counts,
             signup_state=state,
             summary_error=summary_error,
-            messages=MESSAGES,
             organisations=ORGANISATIONS,
             block_field_name=block_field_name,
         ),
@@ -150,6 +146,14 @@ def default_privacy_text():
 def consent_text(event):
     """The privacy text the person saw next to the consent box, kept with their registration."""
     return event.privacy_text or default_privacy_text()
+
+
+def _mark_choice_error(form, event, exc):
+    """A full session or a wrong choice: the message goes beside that block's choices."""
+    block_id = getattr(exc, "block_id", None) or _block_of(event, exc.session_id)
+    if block_id and f"block_{block_id}" in form:
+        field = form[f"block_{block_id}"]
+        field.errors = list(field.errors) + [message_for(exc)]
 
 
 def _block_of(event, session_id):
@@ -258,7 +262,6 @@ def _render_manage(token, registration, details_form=None, choices_form=None, st
             can_change=registration.is_active and signup.signup_state(window, now) == signup.OPEN,
             can_cancel=registration.is_active and _allowed(signup.ensure_cancel_allowed, window, now),
             summary_error=summary_error,
-            messages=MESSAGES,
             organisations=ORGANISATIONS,
             block_field_name=block_field_name,
         ),
@@ -285,10 +288,10 @@ def manage_details(token):
     try:
         booking.update_details(registration.id, details, utcnow())
     except errors.AlreadyRegistered as exc:
-        form.email.errors.append(MESSAGES[exc.code])
-        return _render_manage(token, registration, details_form=form, status=400)
+        form.email.errors.append(message_for(exc))
+        return _render_manage(token, registration, details_form=form, status=status_for(exc))
     except errors.DomainError as exc:
-        return _render_manage(token, registration, details_form=form, status=400,
+        return _render_manage(token, registration, details_form=form, status=status_for(exc),
                               summary_error=exc.code)
     flash(_("Your details have been saved."), "success")
     return redirect(url_for(".manage", token=token))
@@ -306,17 +309,11 @@ def manage_sessions(token):
     choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
     try:
         _registration, changed = booking.change_sessions(registration.id, choices, utcnow())
-    except (errors.SessionFull, errors.InvalidChoice) as exc:
-        block_id = getattr(exc, "block_id", None) or _block_of(event, exc.session_id)
-        if block_id:
-            field = form[f"block_{block_id}"]
-            field.errors = list(field.errors) + [MESSAGES[exc.code]]
-        registration = queries.registration_with_choices(registration.id)
-        return _render_manage(token, registration, choices_form=form, status=400,
-                              summary_error=exc.code)
     except errors.DomainError as exc:
+        if isinstance(exc, (errors.SessionFull, errors.InvalidChoice)):
+            _mark_choice_error(form, event, exc)
         registration = queries.registration_with_choices(registration.id)
-        return _render_manage(token, registration, choices_form=form, status=400,
+        return _render_manage(token, registration, choices_form=form, status=status_for(exc),
                               summary_error=exc.code)
     if changed:
         flash(_("Your session choice has been changed. A confirmation is on its way by email."),
@@ -357,15 +354,14 @@ def _confirmed_action(token, form_class, template, act):
     `act(registration)` and answers with its redirect; a domain error is shown on the page."""
     registration = _registration_from_token(token)
     form = form_class()
-    error = None
+    error, status = None, 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             return act(registration)
         except errors.DomainError as exc:
-            error = exc.code
+            error, status = exc.code, status_for(exc)
     return render_template(template, token=token, event=registration.event,
-                           registration=registration, form=form, summary_error=error,
-                           messages=MESSAGES), (400 if form.is_submitted() else 200)
+                           registration=registration, form=form, summary_error=error), status
 
 
 @bp.get("/lang/<code>")
@@ -373,13 +369,7 @@ def _confirmed_action(token, form_class, template, act):
 def set_language(code):
     if code in ("sv", "en"):
         session["lang"] = code
-    target = request.args.get("next", "")
-    # Only paths on this site: never an open redirect.
-    parts = urlsplit(target)
-    if (not target.startswith("/") or target.startswith("//") or "\\" in target
-            or parts.scheme or parts.netloc):
-        target = url_for(".index")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next"), url_for(".index")))
 
 
 @bp.get("/privacy")

@@ -1,0 +1,154 @@
+"""Transactions you cannot misuse: one per use case, never nested, and a lock that is not
+granted in time answers "busy, try again" (503 with Retry-After), never a 500."""
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event, select
+
+from eventapp.domain.errors import SessionFull
+from eventapp.extensions import db
+from eventapp.models import Lead, Registration, SessionChoice, User
+from eventapp.services import attendance, events as event_service
+from eventapp.services.unit_of_work import NestedTransaction, begin_write, write_transaction
+from eventapp.util.time import utcnow
+from tests.factories import make_event, make_user
+from tests.helpers import signup_data, text_of
+
+
+@write_transaction()
+def add_lead_named(name):
+    db.session.add(Lead(name=name, email=""))
+
+
+@write_transaction()
+def add_lead_then_call(name, inner):
+    db.session.add(Lead(name=name, email=""))
+    db.session.flush()
+    inner()
+
+
+def lead_names():
+    db.session.rollback()
+    return sorted(db.session.scalars(select(Lead.name)))
+
+
+def test_a_write_transaction_inside_another_raises_and_keeps_neither(ctx):
+    with pytest.raises(NestedTransaction):
+        add_lead_then_call("Yttre", lambda: add_lead_named("Inre"))
+    assert lead_names() == []
+
+
+def test_starting_to_write_inside_a_write_transaction_raises(ctx):
+    with pytest.raises(NestedTransaction):
+        add_lead_then_call("Yttre", begin_write)
+    assert lead_names() == []
+
+
+def test_write_transactions_one_after_another_each_commit(ctx):
+    add_lead_named("Första")
+    add_lead_named("Andra")
+    assert lead_names() == ["Andra", "Första"]
+
+
+@contextmanager
+def commits_counted():
+    """How many COMMITs reach the database while the block runs."""
+    engine = db.engine
+    seen = []
+
+    def count(_conn):
+        seen.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "commit", count)
+
+
+def test_a_walk_in_is_registered_and_checked_in_in_one_transaction(ctx):
+    session_id = make_event(capacities=(5,)).blocks[0].sessions[0].id
+    lead = make_user(email="ledare@example.org", organiser=False, lead=True)
+    with commits_counted() as commits:
+        choice = attendance.add_walk_in(session_id, "Dörr Person", "", "Vindelns kommun", lead,
+                                        utcnow())
+    assert len(commits) == 1
+    assert choice.checked_in_at is not None and choice.registration.source == "walk_in"
+
+
+def test_a_walk_in_refused_for_a_full_session_leaves_nothing_behind(ctx):
+    session_id = make_event(capacities=(0,)).blocks[0].sessions[0].id
+    lead = make_user(email="ledare@example.org", organiser=False, lead=True)
+    with pytest.raises(SessionFull):
+        attendance.add_walk_in(session_id, "Dörr Person", "", "Vindelns kommun", lead, utcnow())
+    assert db.session.scalars(select(Registration)).all() == []
+
+
+def test_inviting_a_lead_makes_the_account_and_the_seat_in_one_transaction(ctx):
+    event = make_event(capacities=(5,))
+    event_id, session_id = event.id, event.blocks[0].sessions[0].id
+    organiser = make_user()
+    with commits_counted() as commits:
+        event_service.add_lead(event_id, session_id, "Nina Ny", "nina@example.org", organiser,
+                               utcnow())
+    assert len(commits) == 1
+    user = db.session.scalar(select(User).where(User.email == "nina@example.org"))
+    assert user.is_lead and db.session.scalar(select(Lead).where(Lead.user_id == user.id))
+
+
+# --- lock timeout -----------------------------------------------------------------------
+
+
+def test_a_writer_waits_ten_seconds_for_a_lock_by_default(ctx, backend):
+    if backend == "sqlite":
+        assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 10_000
+    else:
+        assert db.session.execute(sa.text("SHOW lock_timeout")).scalar() == "10s"
+
+
+@contextmanager
+def session_row_held(backend, database_url, session_id):
+    """Another connection holds the session's row (PostgreSQL) or the write lock (SQLite)
+    until the block ends, as a long transaction elsewhere would."""
+    if backend == "sqlite":
+        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+    else:
+        engine = sa.create_engine(database_url)
+        try:
+            with engine.connect() as conn:  # closing it ends the transaction
+                conn.execute(sa.text("SELECT id FROM dialogue_session WHERE id = :id FOR UPDATE"),
+                             {"id": session_id})
+                yield
+        finally:
+            engine.dispose()
+
+
+def test_a_sign_up_that_waits_too_long_for_a_lock_is_told_to_try_again(
+        make_app, inbox, backend, database_url):
+    app = make_app(DATABASE_LOCK_TIMEOUT_MS=500)
+    client = app.test_client()
+    with app.app_context():
+        event = make_event(capacities=(5,))
+        slug, session_id = event.slug, event.blocks[0].sessions[0].id
+        data = signup_data(client, event, name="Väntande Person", discussion_topic="Låsning")
+    with session_row_held(backend, database_url, session_id):
+        response = client.post(f"/events/{slug}/signup", data=data)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Försök igen om några sekunder" in text_of(response)
+    html = response.get_data(as_text=True)
+    assert 'value="Väntande Person"' in html and "Låsning" in html  # nothing typed is lost
+    with app.app_context():
+        assert db.session.scalars(select(Registration)).all() == []
+    # The lock is gone: the same form, sent again, goes through.
+    assert client.post(f"/events/{slug}/signup", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(SessionChoice.state)) == "confirmed"
