@@ -6,6 +6,7 @@ from typing import Iterable, Sequence
 
 from ..util.collation import swedish_key
 from .errors import NotFound
+from .signup import email_key
 
 DEFAULT_LENGTH = timedelta(hours=1)
 
@@ -44,8 +45,8 @@ def _folded(text: str) -> str:
 
 
 def lead_key(email: str, lead_id=None) -> str:
-    """One person, whichever lead row stands for them: their address, else the row."""
-    return f"email:{_folded(email)}" if (email or "").strip() else f"lead:{lead_id}"
+    """One person, whichever lead row stands for them: their address's key, else the row."""
+    return f"email:{email_key(email)}" if (email or "").strip() else f"lead:{lead_id}"
 
 
 @dataclass(frozen=True)

@@ -206,9 +206,10 @@ def _lead_for(event_id, row, name, email, actor, now, locale):
     user.is_lead = True
     lead = db.session.scalar(select(Lead).where(Lead.user_id == user.id).order_by(Lead.id).limit(1))
     if lead is None:  # a lead listed before accounts existed keeps their row
-        lead = db.session.scalar(select(Lead).where(
-            Lead.user_id.is_(None), func.lower(Lead.email) == email_key(email))
-            .order_by(Lead.id).limit(1))
+        key = email_key(email)
+        lead = next((row for row in db.session.scalars(
+            select(Lead).where(Lead.user_id.is_(None), Lead.email != "").order_by(Lead.id))
+            if email_key(row.email) == key), None)
     if lead is None:
         lead = Lead(name=name.strip(), email=email.strip())
         db.session.add(lead)

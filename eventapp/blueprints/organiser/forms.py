@@ -18,11 +18,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...web.forms import (
     LINE,
-    TEXT,
     BaseForm,
     DetailsForm,
     add_block_fields,
     fix_choice_messages,
+    normalise_email,
     strip,
 )
 
@@ -37,7 +37,7 @@ def _line(label, required=False, max_length=200):
 
 def _text(label, max_length=5000):
     return TextAreaField(label, filters=[strip], validators=[
-        Optional(), Length(max=max_length, message=_l("At most %(max)d characters.")), *TEXT])
+        Optional(), Length(max=max_length, message=_l("At most %(max)d characters."))])
 
 
 def _when(label, required=True):
@@ -134,7 +134,7 @@ class BlockForm(_StartEnd, BaseForm):
 
 
 def _lead_email(label):
-    return EmailField(label, filters=[strip], validators=[
+    return EmailField(label, filters=[strip, normalise_email], validators=[
         Optional(), Length(max=254, message=_l("At most %(max)d characters.")), *LINE,
         Email(message=_l("Enter an email address in the form name@example.se."),
               check_deliverability=False)])
@@ -243,7 +243,7 @@ def admin_registration_form_for(event, labels, **kwargs):
 class ReminderForm(BaseForm):
     subject = _line(_l("Subject"), required=True)
     body = TextAreaField(_l("Message"), filters=[strip], validators=[
-        DataRequired(_l("Write a message.")), Length(max=10000), *TEXT])
+        DataRequired(_l("Write a message.")), Length(max=10000)])
     subject_en = _line(_l("Subject in English (optional)"))
     body_en = _text(_l("Message in English (optional)"), max_length=10000)
     states = MultiCheckboxField(_l("Who"), choices=[
