@@ -27,7 +27,9 @@ FIELDS = ["name", "email", "organisation", "job_title", "dietary_needs", "access
           "subject", "body", "states", "session_ids", "when", "send_at", "password", "confirm",
           "notify", "waitlist_enabled", "lead_ids", "q", "summary", "retention_days",
           "sensitive_retention_days", "reminder_days_before", "include_waiting", "preview", "send",
-          "ask_organisation", "signup_opens_at", "signup_closes_at", "speakers", "room"]
+          "ask_organisation", "signup_opens_at", "signup_closes_at", "speakers", "room",
+          "lead_name_1", "lead_email_1", "remove_lead_ids", "save_anyway", "after",
+          "save_and_add", "direction", "with_leads"]
 
 nasty_text = st.one_of(
     st.text(max_size=40),
