@@ -133,20 +133,24 @@ def test_an_anonymised_registration_takes_no_changes(app):
         assert db.session.get(Registration, first.id).name == ""
 
 
-def test_an_anonymised_registration_gets_no_mail_when_a_seat_frees_up(app):
+def test_an_anonymised_registration_gets_no_mail_when_a_seat_frees_up(app, client):
     """Found by the state machine: raising a capacity after retention promoted an anonymised
     registration from the waiting list and mailed its personal link to an empty address."""
-    from eventapp.services import events
+    from tests.helpers import login
+    from tests.stateful.pages import form_with
 
     with app.app_context():
-        organiser = make_user()
+        make_user()
         event = make_event(capacities=(1,))
         sign_up(event, 1)
-        waiting = sign_up(event, 2)
+        waiting = sign_up(event, 2).id
         privacy.apply_retention(event.ends_at + timedelta(days=event.retention_days))
         session = event.blocks[0].sessions[0]
-        _saved, promoted = events.save_session(event.id, session.block_id, session.id, {
-            "title": session.title, "description": "", "room": "", "capacity": 2,
-            "waitlist_enabled": True}, organiser, utcnow())
-        assert [c.registration_id for c in promoted] == [waiting.id]
+        url = f"/organiser/events/{event.id}/blocks/{session.block_id}/sessions/{session.id}"
+    login(client, "organisator@example.org")
+    form = form_with(client.get(url).get_data(as_text=True), "capacity")
+    assert client.post(url, data=form.data(capacity="2")).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(SessionChoice.state).where(
+            SessionChoice.registration_id == waiting)) == "confirmed"
         assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 0
