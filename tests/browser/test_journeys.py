@@ -4,6 +4,7 @@ as a screenshot under test-artifacts/screenshots/<test name>/.
 """
 import re
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -43,7 +44,7 @@ TEXT = {
         get_new_link="få en ny länk via e-post",
         resend_heading="Få en ny länk till din anmälan",
         send_new_link="Skicka en ny länk till mig",
-        link_on_its_way="en ny länk på väg",
+        link_on_its_way="länken till anmälan på väg",
         problem="Det finns ett problem",
         enter_email="Skriv din e-postadress.",
         enter_organisation="Skriv din organisation.",
@@ -82,7 +83,7 @@ TEXT = {
         get_new_link="get a new link by email",
         resend_heading="Get a new link to your registration",
         send_new_link="Send me a new link",
-        link_on_its_way="a new link is on its way",
+        link_on_its_way="the link to the registration is on its way",
         problem="There is a problem",
         enter_email="Enter your email address.",
         enter_organisation="Enter your organisation.",
@@ -400,3 +401,47 @@ def test_form_error_keeps_what_was_typed_and_moves_focus_to_the_error_summary(
     page.get_by_role("button", name=t.sign_up).click()
     expect(heading(page)).to_have_text(t.thanks.format(name="Cecilia Ek"))
     checker.see("thanks")
+
+
+LINKS = {
+    "sv": SimpleNamespace(stop="Stäng av mina gamla länkar", heading="Vill du stänga av dina gamla länkar?",
+                          yes="Ja, stäng av mina gamla länkar", done="Dina gamla länkar fungerar inte längre",
+                          gone="Länken fungerar inte längre", new_link="Få en ny länk",
+                          your_registration="Din anmälan"),
+    "en": SimpleNamespace(stop="Make my old links stop working", heading="Make your old links stop working?",
+                          yes="Yes, make my old links stop working", done="Your old links no longer work",
+                          gone="This link no longer works", new_link="Get a new link",
+                          your_registration="Your registration"),
+}
+
+
+@pytest.mark.parametrize("lang, viewport", [("sv", PHONE), ("en", DESKTOP)], ids=["sv", "en"])
+def test_the_holder_makes_old_links_stop_working_and_an_old_link_says_where_to_get_a_new_one(
+    live, inbox, open_page, lang, viewport
+):
+    t = LINKS[lang]
+    event = an_event(live)
+    live.run(lambda: sign_up(db.session.scalar(db.select(Event)), 1, locale=lang))
+    live.deliver_mail()
+    old = urlsplit(manage_link(parts(inbox.to("deltagare1@example.org")[-1])[0])).path
+    checker = open_page(viewport, lang)
+    checker.event_name = event.title
+    page = checker.page
+
+    checker.goto(f"/lang/{lang}?next={old}")  # the language switch, as a person would use it
+    page.get_by_role("link", name=t.stop).click()
+    expect(heading(page)).to_have_text(t.heading)
+    checker.see("renew-links")
+    page.get_by_role("button", name=t.yes).click()
+    expect(page.locator(".flash")).to_contain_text(t.done)
+    checker.see("links-renewed", kind="event")
+
+    assert checker.goto(old).status == 410
+    expect(heading(page)).to_have_text(t.gone)
+    checker.see("link-replaced")
+    page.get_by_role("link", name=t.new_link).click()
+    expect(page).to_have_url(re.compile(f"/events/{event.slug}/link$"))
+
+    live.deliver_mail()
+    checker.goto(urlsplit(manage_link(parts(inbox.to("deltagare1@example.org")[-1])[0])).path)
+    expect(heading(page)).to_have_text(t.your_registration)
