@@ -156,7 +156,7 @@ def _relabel(form, event, label):
 
 
 @bp.get("/events/<slug>/thanks")
-@access("public")
+@access("public", personal=True)
 def thanks(slug):
     event = _event_or_404(slug, "event")
     registration_id = session.get("registration_id")
@@ -353,7 +353,6 @@ def my_data_json(token):
     registration = _registration_from_token(token)
     response = jsonify(privacy_service.personal_data(registration))
     response.headers["Content-Disposition"] = 'attachment; filename="mina-uppgifter.json"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
