@@ -97,3 +97,15 @@ def test_retries_back_off_exponentially_and_give_up_at_the_limit():
     assert delivery.next_attempt(NOW, 3, 5) == NOW + timedelta(seconds=120)
     assert delivery.retry_delay(30) == timedelta(hours=1)
     assert delivery.next_attempt(NOW, 5, 5) is None
+
+
+@pytest.mark.parametrize("code, answer, kept", [
+    (550, "5.1.1 <anna.l@example.se>: Recipient address rejected",
+     "550 5.1.1 <address>: Recipient address rejected"),
+    (552, "Mailbox full (user anna.l@example.se),\r\n try later",
+     "552 Mailbox full (user <address>), try later"),
+    (None, "ConnectionRefusedError: [Errno 111] Connection refused",
+     "ConnectionRefusedError: [Errno 111] Connection refused"),
+])
+def test_a_delivery_failure_keeps_the_code_and_answer_but_no_address(code, answer, kept):
+    assert delivery.failure_text(code, answer) == kept
