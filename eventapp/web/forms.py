@@ -1,12 +1,16 @@
 """Form helpers shared by the blueprints: clean text, clear messages, and the participant's
 details and session choices (sign-up, manage link and the organiser's registration pages)."""
 import re
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from ..util.time import FIRST_YEAR, LAST_YEAR
 
 # C0 control characters other than tab, newline and carriage return, and DEL. NUL in
 # particular is refused by PostgreSQL, so it must never get past a form.
@@ -27,8 +31,37 @@ def single_line(form, field):
         raise ValidationError(_l("Must be on one line."))
 
 
+def within_sane_years(form, field):
+    if isinstance(field.data, datetime) and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(_l("Enter a date between the years %(first)d and %(last)d.",
+                                 first=FIRST_YEAR, last=LAST_YEAR))
+
+
 class BaseForm(FlaskForm):
-    """A FlaskForm (with its CSRF token) whose failed token check reads as a clear message."""
+    """A FlaskForm (with its CSRF token) whose failed token check reads as a clear message,
+    and which reads only text: no form here takes a file, so a file (or a JSON value) sent in
+    place of a field is refused with a field error instead of reaching a validator."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is None:
+                return None
+            text, form.not_text = MultiDict(), set()
+            for name, value in wrapped.items(multi=True):
+                if isinstance(value, str):
+                    text.add(name, value)
+                else:
+                    form.not_text.add(name)
+            return text
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for name in getattr(self, "not_text", ()):
+            if name in self:
+                self[name].errors = [_l("Write this as text, not as a file.")]
+                ok = False
+        return ok
 
     def csrf_failed(self):
         return bool(getattr(self, "csrf_token", None) and self.csrf_token.errors)
