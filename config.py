@@ -75,6 +75,8 @@ class Config:
     INVITE_TOKEN_HOURS = _int("INVITE_TOKEN_HOURS", 72)
     RESET_TOKEN_HOURS = _int("RESET_TOKEN_HOURS", 2)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
+    # A staff session left unused this long ends (logging out ends it at once).
+    STAFF_SESSION_IDLE_HOURS = _int("STAFF_SESSION_IDLE_HOURS", 12)
 
     # Production shape. Nothing outlives a request in process memory, so several app
     # processes (on several machines) behave as one over one database; Redis holds the
