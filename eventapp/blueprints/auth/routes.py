@@ -13,7 +13,8 @@ from ...util import useragent
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import message_for
-from ...web.ratelimits import email_from_form, per_address, per_email
+from ...web.devices import known_device, remember_device
+from ...web.ratelimits import per_address, spend_for_address, spend_sign_in_attempt
 from ...web.redirects import safe_next
 from .forms import ForgotPasswordForm, LoginForm, LogoutForm, SetPasswordForm, SignOutEverywhereForm
 
@@ -55,7 +56,6 @@ def landing_page(user):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@limiter.limit(per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def login():
     if current_user.is_authenticated:
@@ -64,10 +64,14 @@ def login():
     failed = False
     if form.validate_on_submit():
         now = utcnow()
+        device = known_device(form.email.data)
+        spend_sign_in_attempt(form.email.data, device)
         user = accounts.authenticate(form.email.data, form.password.data, now)
         if user is not None:
             sign_in(user, now)
-            return redirect(safe_next(request.args.get("next"), landing_page(user)))
+            return remember_device(
+                redirect(safe_next(request.args.get("next"), landing_page(user))),
+                form.email.data, device)
         failed = True
     return render_template("auth/login.html", form=form, failed=failed), (
         400 if form.is_submitted() else 200)
@@ -107,11 +111,11 @@ def sign_out_everywhere():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@limiter.limit(per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        spend_for_address("password-reset", form.email.data)
         accounts.request_password_reset(form.email.data, utcnow(), str(get_locale()))
         flash(_("If the address has an account, a link to choose a new password is on its way. "
                 "It works once, for a short time."), "success")
@@ -140,7 +144,7 @@ def set_password(token):
         else:
             sign_in(user, now)
             flash(_("Your password is saved and you are logged in."), "success")
-            return redirect(landing_page(user))
+            return remember_device(redirect(landing_page(user)), user.email)
     return render_template("auth/set_password.html", form=form, weak=weak,
                            invited=found.purpose == AccountToken.INVITE,
                            name=found.user.name), (400 if form.is_submitted() else 200)
