@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain import accounts as rules
 from ..domain.errors import EmailTaken, InvalidToken
-from ..domain.signup import email_key
+from ..domain.signup import email_key, normalised_email
 from ..extensions import db
 from ..models import AccountToken, LoginSession, OutboxMessage, User
 from ..models.user import hash_token
@@ -29,7 +29,7 @@ def create_user(email, name, password=None, organiser=False, lead=False, now=Non
         rules.check_password_quality(password, current_app.config["PASSWORD_MIN_LENGTH"], email)
     if find_user(email) is not None:
         raise EmailTaken()
-    user = User(email=email.strip(), email_key=email_key(email), name=name.strip(),
+    user = User(email=normalised_email(email), email_key=email_key(email), name=name.strip(),
                 is_organiser=organiser, is_lead=lead, is_demo=demo)
     if password is not None:
         user.set_password(password)
@@ -134,7 +134,7 @@ def invite_in_transaction(email, name, now, organiser=False, lead=False, invited
     """invite(), as one step of a use case that has its write transaction open already."""
     user = find_user(email)
     if user is None:
-        user = User(email=email.strip(), email_key=email_key(email), name=name.strip())
+        user = User(email=normalised_email(email), email_key=email_key(email), name=name.strip())
         db.session.add(user)
     user.is_organiser = user.is_organiser or organiser
     user.is_lead = user.is_lead or lead

@@ -2,17 +2,21 @@
 import csv
 import io
 
+from ..util.text import xml_safe
 
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """Text that cannot run as a formula: a leading apostrophe, as OWASP advises."""
+    """Text that cannot run as a formula (a leading apostrophe, as OWASP advises) and that
+    an Excel file can hold: the forms refuse characters XML forbids, but text stored before
+    they did may still have one, and a single one would make the whole file unreadable."""
     if value is None:
         return ""
     if not isinstance(value, str):
         return value
+    value = xml_safe(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
@@ -33,7 +37,7 @@ def to_xlsx(header, rows, title="Deltagare"):
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = title[:31]
+    sheet.title = xml_safe(title)[:31]
     sheet.append([neutralise(h) for h in header])
     for row in rows:
         sheet.append([neutralise(v) for v in row])

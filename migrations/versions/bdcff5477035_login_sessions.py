@@ -6,7 +6,7 @@ signed in before this release carry the old cookie format and are simply signed 
 `user_account.session_version` is no longer read, and stays for the release before.
 
 Revision ID: bdcff5477035
-Revises: e8d049fb484b
+Revises: 175b987c0ca5
 Create Date: 2026-12-01 19:33:56.224825
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bdcff5477035'
-down_revision = 'e8d049fb484b'
+down_revision = '175b987c0ca5'
 branch_labels = None
 depends_on = None
 

@@ -89,6 +89,7 @@ def dashboard(event_id):
         organisations=reports.organisation_counts(event), per_day=per_day,
         per_day_max=max([n for _d, n in per_day] or [1]), outbox=reports.outbox_counts(event),
         totals=reports.totals(event), confirm=ConfirmForm(), actions=STATUS_ACTIONS,
+        duplicates=reports.possible_duplicates(event),
     )
 
 
