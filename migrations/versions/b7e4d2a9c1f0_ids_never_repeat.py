@@ -7,7 +7,7 @@ counter then starts above the highest id copied. PostgreSQL's sequences never re
 there it changes nothing.
 
 Revision ID: b7e4d2a9c1f0
-Revises: 175b987c0ca5
+Revises: bdcff5477035
 Create Date: 2026-12-01 19:30:00.000000
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e4d2a9c1f0'
-down_revision = '175b987c0ca5'
+down_revision = 'bdcff5477035'
 branch_labels = None
 depends_on = None
 

@@ -186,8 +186,7 @@ def sheet_pdf(session_id):
                              session_id=session.id)
     body = attendance_pdf(session, [c.registration for c in confirmed])
     return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="narvarolista-{session.id}.pdf"',
-        "Cache-Control": "no-store"})
+        "Content-Disposition": f'inline; filename="narvarolista-{session.id}.pdf"'})
 
 
 @bp.get("/sessions/<int:session_id>/checkin")
