@@ -47,7 +47,8 @@ STAFF = {
         new_block="Nytt parallellt pass", add_session="Lägg till ett dialogmöte",
         new_session="Nytt dialogmöte", room="Lokal", capacity="Antal platser",
         name="Namn", invite="Lägg till mötesledare och skicka inbjudan",
-        overview="Översikt", publish="Publicera", published="Evenemanget är publicerat",
+        overview="Översikt", review_and_publish="Granska och publicera", publish="Publicera",
+        published="Evenemanget är publicerat",
         cancel_event="Ställ in evenemanget",
         cancel_question="Vill du ställa in evenemanget? Alla anmälda får besked via e-post. "
                         "Det går inte att ångra.",
@@ -77,7 +78,8 @@ STAFF = {
         new_block="New parallel block", add_session="Add a session",
         new_session="New session", room="Room", capacity="Capacity (seats)",
         name="Name", invite="Add lead and send invitation",
-        overview="Overview", publish="Publish", published="The event is published",
+        overview="Overview", review_and_publish="Review and publish", publish="Publish",
+        published="The event is published",
         cancel_event="Cancel the event",
         cancel_question="Cancel the event? Everyone registered is told by email. "
                         "It cannot be undone.",
@@ -349,7 +351,9 @@ def test_organiser_builds_publishes_and_runs_an_event(live, inbox, open_page, la
     assert_event_text_language(heading(page), lang)
     assert_current(page, t.overview)
     see(checker, "overview-draft", kind="overview")
-    page.get_by_role("button", name=t.publish).click()
+    page.get_by_role("link", name=t.review_and_publish).click()
+    expect(heading(page)).to_contain_text(t.review_and_publish)
+    page.get_by_role("button", name=t.publish, exact=True).click()
     expect(page.locator(".flash")).to_contain_text(t.published)
     expect(page.locator(".big-figures").first).to_contain_text(t.registered.format(n=0))
     see(checker, "overview-published", kind="overview")
