@@ -164,8 +164,10 @@ def block_field_name(block):
     return f"block_{block.id}"
 
 
-def choices_form_for(event, labels, **kwargs):
-    class ChoicesForm(BaseForm):
+def choices_form_for(event, labels, base=BaseForm, **kwargs):
+    """One session per block; `base` may add fields (the organiser's "tell the person")."""
+
+    class ChoicesForm(base):
         save = SubmitField(_l("Change session"))
 
     add_block_fields(ChoicesForm, event.blocks, labels)

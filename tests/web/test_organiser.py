@@ -80,7 +80,7 @@ def test_an_organiser_builds_publishes_and_runs_an_event_from_scratch(app, inbox
     reg_url = f"{base}/registrations/{registration_id}"
     response = post_form(organiser, f"{reg_url}/sessions", {
         f"block_{blocks['Förmiddag']}": str(sessions["AI i vården"]),
-        f"block_{blocks['Eftermiddag']}": str(sessions["AI-juridik"])}, page=reg_url)
+        f"block_{blocks['Eftermiddag']}": str(sessions["AI-juridik"]), "notify": "y"}, page=reg_url)
     assert response.status_code == 302
     with app.app_context():
         deliver_due()
