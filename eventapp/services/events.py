@@ -254,7 +254,7 @@ def add_lead(event_id, session_id, name, email, actor, now, locale="sv"):
     if session is None or session.block.event_id != event_id:
         raise NotFound(session_id)
     user = accounts.invite_in_transaction(email, name, now, lead=True, invited_by=actor,
-                                          locale=locale)
+                                          locale=locale, session=session)
     lead = db.session.scalar(select(Lead).where(Lead.user_id == user.id))
     if lead is None:
         lead = Lead(name=name.strip(), email=email.strip(), user_id=user.id)
