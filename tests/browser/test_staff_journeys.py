@@ -9,13 +9,11 @@ languages and both databases at the price of two runs instead of four. The pairs
 PostgreSQL still sees both languages.
 """
 import csv
-import io
 import re
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -23,7 +21,7 @@ from eventapp.extensions import db
 from eventapp.models import DialogueSession, SessionChoice, User
 from eventapp.util.time import utc_to_local, utcnow
 from tests.factories import PASSWORD, make_user
-from tests.helpers import parts
+from tests.helpers import parts, xlsx_sheet
 
 from .checks import DESKTOP, PHONE
 from .test_journeys import TEXT as PARTICIPANT, Person, fill_in_about_you, session_radio
@@ -467,6 +465,8 @@ def test_session_lead_works_through_their_session_on_a_phone_with_the_keyboard(
 
     everyone = sorted(demo.confirmed + demo.waiting)
     csv_file = download(checker, person, page.get_by_role("link", name=t.export_csv))
+    # Named after the session and its day (the real title: the browser reads filename*).
+    assert csv_file.suggested_filename.startswith(f"{t.attendee_list} {ARCHIVE} 20")
     assert csv_file.suggested_filename.endswith(".csv")
     with open(csv_file.path(), encoding="utf-8-sig", newline="") as f:
         table = list(csv.reader(f, delimiter=";"))
@@ -476,8 +476,8 @@ def test_session_lead_works_through_their_session_on_a_phone_with_the_keyboard(
     xlsx_file = download(checker, person, page.get_by_role("link", name=t.export_xlsx))
     assert xlsx_file.suggested_filename.endswith(".xlsx")
     with open(xlsx_file.path(), "rb") as f:  # no .xlsx suffix on the saved file: give bytes
-        sheet = load_workbook(io.BytesIO(f.read()), read_only=True).active
-    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+        heading_rows, table = xlsx_sheet(f.read())
+    assert heading_rows[0] == f"{t.attendee_list}: {ARCHIVE}"
     names = [row[table[0].index(t.name)] for row in table[1:]]
     assert sorted(names) == everyone
 

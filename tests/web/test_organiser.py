@@ -3,7 +3,6 @@ import csv
 import io
 from datetime import timedelta
 
-import openpyxl
 from sqlalchemy import select
 
 from eventapp.extensions import db
@@ -11,7 +10,7 @@ from eventapp.mail.delivery import deliver_due
 from eventapp.models import ActivityEntry, Event, Registration, SessionChoice
 from eventapp.util.time import utc_to_local, utcnow
 from tests.factories import make_event, make_user, sign_up
-from tests.helpers import login, parts, post_form, text_of
+from tests.helpers import login, parts, post_form, text_of, xlsx_sheet
 
 
 def local(dt):
@@ -216,8 +215,7 @@ def test_exports_open_in_excel_and_neutralise_formulas(app):
     assert rows[0][0] == "Namn"
     names = {r[0] for r in rows[1:]}
     assert names == {"'=HYPERLINK(\"http://x\")", "Örjan Öberg"}
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"{base}/export.xlsx").data)).active
-    values = list(sheet.iter_rows(values_only=True))
+    _heading, values = xlsx_sheet(client.get(f"{base}/export.xlsx").data)
     assert {v[0] for v in values[1:]} == names
     assert {v[2] for v in values[1:]} == {"Åsele kommun", "Umeå kommun"}
     with app.app_context():
