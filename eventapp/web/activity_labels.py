@@ -52,5 +52,5 @@ def activity_detail(entry):
     text = "; ".join(_("from %(old)s to %(new)s", old=m.get("from") or "–", new=m.get("to") or "–")
                      for m in details["moves"])
     if details.get("notified") is False:
-        text += " " + _("(not told by email)")
+        text += ", " + _("no email sent")
     return text
