@@ -99,13 +99,20 @@ def dashboard(event_id):
     )
 
 
+def _draft(event_id, elsewhere):
+    """The draft from the URL. An event that is no longer a draft has its live pages: the
+    request is redirected to `elsewhere(event)`."""
+    event = event_or_404(event_id)
+    if event.status != Event.DRAFT:
+        abort(redirect(elsewhere(event)))
+    return event
+
+
 @bp.get("/events/<int:event_id>/preview")
 @access("organiser")
 def preview_event(event_id):
     """The public event page of a draft, as participants will see it once it is published."""
-    event = event_or_404(event_id)
-    if event.status != Event.DRAFT:
-        return redirect(url_for("public.event", slug=event.slug))
+    event = _draft(event_id, lambda e: url_for("public.event", slug=e.slug))
     _label, counts = seat_labeller(event)
     as_published = replace(signup.EventWindow.of(event), status=Event.PUBLISHED)
     return render_template(
@@ -118,9 +125,7 @@ def preview_event(event_id):
 @access("organiser")
 def preview_signup(event_id):
     """The sign-up form of a draft as it will look while sign-up is open; it cannot be sent."""
-    event = event_or_404(event_id)
-    if event.status != Event.DRAFT:
-        return redirect(url_for("public.signup_form", slug=event.slug))
+    event = _draft(event_id, lambda e: url_for("public.signup_form", slug=e.slug))
     label, counts = seat_labeller(event)
     return render_template(
         "organiser/preview_signup.html", event=event, counts=counts, preview=True,
@@ -133,9 +138,7 @@ def preview_signup(event_id):
 @access("organiser")
 def publish(event_id):
     """What goes live, and what is missing, before the organiser publishes."""
-    event = event_or_404(event_id)
-    if event.status != Event.DRAFT:
-        return redirect(url_for(".dashboard", event_id=event.id))
+    event = _draft(event_id, lambda e: url_for(".dashboard", event_id=e.id))
     return render_template(
         "organiser/publish.html", event=event, confirm=ConfirmForm(), now=utcnow(),
         warnings=lifecycle.publish_warnings(event.blocks, event.contact_email))
