@@ -1,8 +1,9 @@
 """The organiser in a real browser: a draft previewed as the public will see it, reviewed,
 published and taken back to draft; one session's list from the overview, its waiting list,
-and a person moved without an email. Every page on the way passes the checks in checks.py
-(axe, keyboard, reflow), in Swedish on one database and English on the other, crossed as in
-test_staff_journeys.py so that a run without PostgreSQL still sees both languages."""
+a person moved without an email, and a reminder previewed for a chosen person. Every page
+on the way passes the checks in checks.py (axe, keyboard, reflow), in Swedish on one
+database and English on the other, crossed as in test_staff_journeys.py so that a run
+without PostgreSQL still sees both languages."""
 import pytest
 from playwright.sync_api import expect
 
@@ -37,6 +38,7 @@ TEXT = {
         tell="Mejla personen om flytten", change_session="Byt dialogmöte",
         moved_quietly="Flyttad. Personen fick inget mejl.", activity="Aktivitetslogg",
         logged="från {old} till {new}, inget mejl skickat",
+        copy_of="Visa mejlet så som det ser ut för", their_copy="Visa personens mejl",
     ),
     "en": dict(
         preview="Preview the public page", banner="Preview – not published",
@@ -51,6 +53,7 @@ TEXT = {
         tell="Tell the person about the move by email", change_session="Change session",
         moved_quietly="Moved. No email was sent to the person.", activity="Activity log",
         logged="from {old} to {new}, no email sent",
+        copy_of="Show the copy of", their_copy="Show their copy",
     ),
 }
 
@@ -168,3 +171,16 @@ def test_organiser_opens_one_sessions_waiting_list_and_moves_someone_quietly(
     expect(page.locator("table.data tbody tr").first).to_contain_text(
         t["logged"].format(old=full, new=other))
     see(checker, "activity")
+
+    # A reminder's preview, as one chosen person will read it, line breaks kept.
+    page.get_by_role("link", name=s.reminders, exact=True).click()
+    page.get_by_role("link", name=s.new_reminder).click()
+    page.get_by_label(s.subject, exact=True).fill("Inför {event}")
+    page.get_by_label(s.message, exact=True).fill("Hej {name}!\nVi ses i {room}.")
+    page.get_by_role("button", name=s.preview, exact=True).click()
+    page.get_by_label(t["copy_of"]).select_option(label="Deltagare 4 (deltagare4@example.org)")
+    page.get_by_role("button", name=t["their_copy"]).click()
+    shown = page.locator('.preview div[lang="sv"] p').first
+    expect(shown).to_have_text("Hej Deltagare 4!Vi ses i Sal B.")
+    assert shown.inner_html() == "Hej Deltagare 4!<br>Vi ses i Sal B."
+    see(checker, "reminder-preview", kind="new-reminder")

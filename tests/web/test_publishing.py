@@ -71,7 +71,7 @@ def test_the_publish_page_lists_what_goes_live_and_what_is_missing(app):
     what_goes_live = page.split("Det här publiceras", 1)[1]
     for text in (event["title"], "Stadshuset, Lycksele", "Session 1.1", "Ledare 1.1",
                  "Anmälan öppnar Så fort du publicerar", "Anmälan stänger När evenemanget börjar",
-                 "Text om personuppgifter Standardtexten", "Ingen mötesledare"):
+                 "Text om personuppgifter Version 1, standardtexten", "Ingen mötesledare"):
         assert text in what_goes_live, text
 
 
