@@ -2,6 +2,7 @@
 import logging
 import os
 import secrets
+import tempfile
 
 from flask import Flask, has_request_context, session
 
@@ -48,8 +49,18 @@ def _development_secret_key():
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Written private from the start and linked into place whole: never readable by
+        # others, and a second process starting at the same moment reads one whole key.
+        fd, tmp = tempfile.mkstemp(dir=INSTANCE_DIR, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)  # fails if another process made it first: keep theirs
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 

@@ -1,5 +1,7 @@
 """Migrations that move data: built on a database of our own at the revision before, then
 upgraded (and downgraded) through Flask-Migrate, on SQLite and PostgreSQL."""
+import logging
+import logging.config
 import uuid
 
 import pytest
@@ -80,3 +82,95 @@ def test_the_person_an_entry_is_about_moves_from_its_details_to_the_column_and_b
     assert _log_rows() == [
         (None, {"registration_id": person.id}), (None, {"registration_id": person.id, "sessions": [3]}),
         (None, {}), (None, {"session_id": 3})]
+
+
+BEFORE_KEYS, WITH_KEYS = "e8d049fb484b", "175b987c0ca5"
+
+
+def _stored_as_before(event_id, email, created_minutes_ago, status="active", key=None):
+    """A registration as the code before stored it: the address as typed, the key lower-cased."""
+    from datetime import timedelta
+
+    from eventapp.models import Registration
+
+    registration = Registration(
+        event_id=event_id, name=f"Person {email}", email=email,
+        email_key=key or email.strip().lower(), status=status,
+        created_at=utcnow() - timedelta(minutes=created_minutes_ago))
+    db.session.add(registration)
+    db.session.commit()
+    return registration.id
+
+
+def _keys(table):
+    with db.engine.connect() as conn:
+        return dict(conn.execute(sa.text(f"SELECT id, email_key FROM {table}")).all())
+
+
+class _Lines(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def email_keys_log(monkeypatch):
+    """What the key migration logs. Each upgrade runs alembic's fileConfig, which takes every
+    handler off the alembic loggers, so ours goes back on after it."""
+    handler, logger = _Lines(), logging.getLogger("alembic.email_keys")
+    configure = logging.config.fileConfig
+
+    def configure_then_listen(*args, **kwargs):
+        configure(*args, **kwargs)
+        logger.addHandler(handler)
+
+    monkeypatch.setattr(logging.config, "fileConfig", configure_then_listen)
+    yield handler.lines
+    logger.removeHandler(handler)
+
+
+def test_normalised_keys_keep_both_registrations_that_now_share_one(migrating_app, email_keys_log):
+    from eventapp.models import User
+
+    upgrade(revision=BEFORE_KEYS)
+    event, other = make_event().id, make_event().id
+    older = _stored_as_before(event, "dup@ｅxample.se", 60)
+    newer = _stored_as_before(event, "dup@example.se", 30)
+    cancelled = _stored_as_before(event, "DUP@example.se", 90, status="cancelled")
+    idn = _stored_as_before(other, "anna@xn--bjrred-cua.se", 10)
+    walk_in = _stored_as_before(event, "", 5, key="walk-in:6f1c")
+    gone = _stored_as_before(other, "anonymiserad", 5, key=f"anonymised:{idn + 99}")
+    first_account = User(email="lena@bjärred.se", email_key="lena@bjärred.se", name="Lena",
+                         created_at=utcnow())
+    db.session.add(first_account)
+    db.session.commit()
+    second_account = User(email="lena@xn--bjrred-cua.se", email_key="lena@xn--bjrred-cua.se",
+                          name="Lena igen", created_at=utcnow())
+    db.session.add(second_account)
+    db.session.commit()
+    accounts = (first_account.id, second_account.id)
+    db.session.remove()
+
+    upgrade(revision=WITH_KEYS)
+    assert _keys("registration") == {
+        older: "dup@example.se",
+        newer: f"dup:{newer}:dup@example.se",   # kept beside the older one, nothing deleted
+        cancelled: "dup@example.se",
+        idn: "anna@bjärred.se",
+        walk_in: "walk-in:6f1c",
+        gone: f"anonymised:{idn + 99}",
+    }
+    assert _keys("user_account") == {
+        accounts[0]: "lena@bjärred.se", accounts[1]: f"dup:{accounts[1]}:lena@bjärred.se"}
+    log = "\n".join(email_keys_log)
+    assert f"registrations {newer} of event {event} share an address with registration {older}" in log
+    assert f"user accounts {accounts[1]} share an address with account {accounts[0]}" in log
+    assert "dup@" not in log and "lena@" not in log  # ids only: logs hold no addresses
+
+    downgrade(revision=BEFORE_KEYS)
+    assert _keys("registration") == {
+        older: "dup@ｅxample.se", newer: "dup@example.se", cancelled: "dup@example.se",
+        idn: "anna@xn--bjrred-cua.se", walk_in: "walk-in:6f1c", gone: f"anonymised:{idn + 99}"}

@@ -108,6 +108,33 @@ class HasRegistrations(DomainError):
     code = "has_registrations"
 
 
+class UnknownLead(DomainError):
+    """A lead given by name only, and no known lead has that name: the address is needed."""
+
+    code = "unknown_lead"
+
+    def __init__(self, row=None):
+        super().__init__(row)
+        self.row = row  # which of the form's new-lead rows
+
+
+class AmbiguousLead(UnknownLead):
+    """A lead given by name only, and several known leads have that name."""
+
+    code = "ambiguous_lead"
+
+
+class DoubleBooking(DomainError):
+    """A lead or a room is booked in another session at the same time. The organiser is asked,
+    not refused: saving again with `allow_clashes` keeps it."""
+
+    code = "double_booking"
+
+    def __init__(self, clashes=()):
+        super().__init__(clashes)
+        self.clashes = list(clashes)
+
+
 class NoSeatFree(DomainError):
     code = "no_seat_free"
 

@@ -1,6 +1,9 @@
 """When an event takes sign-ups and changes, and who counts as the same person."""
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
 
 from .errors import ChangesClosed, SignupClosed, SignupNotOpenYet
 
@@ -50,6 +53,43 @@ def ensure_cancel_allowed(window: EventWindow, now: datetime) -> None:
         raise ChangesClosed()
 
 
-def email_key(address: str) -> str:
-    """The form of an address used to spot a second sign-up: case and spaces ignored."""
-    return address.strip().lower()
+# Longer than any address can be (RFC 5321: 254); such input is never parsed, only folded.
+_LONGEST = 320
+
+
+def normalised_email(value: str) -> str:
+    """The address as email-validator normalises it: Unicode NFC, the domain lower-case in its
+    Unicode form (punycode decoded, full-width letters folded), the local part as typed.
+    What it refuses as an address comes back trimmed, so a caller never has to ask first."""
+    value = value.strip()
+    if len(value) > _LONGEST:
+        return value
+    try:
+        return validate_email(value, check_deliverability=False, allow_smtputf8=True).normalized
+    except EmailNotValidError:
+        return value
+
+
+def email_key(value: str) -> str:
+    """Who counts as the same person: the normalised address, NFKC-folded (full-width letters
+    in the local part too) and case-folded. The one key every comparison of addresses uses:
+    registrations, staff accounts, login, links and rate limits."""
+    folded = unicodedata.normalize("NFKC", normalised_email(value))
+    return unicodedata.normalize("NFKC", folded.casefold())[:254]
+
+
+# A registration kept beside an older one with the same key (the key changed under it, see
+# the migration "email keys normalised") holds this instead, so that the one-live-registration
+# index is satisfied and the organiser can see both and decide.
+DUPLICATE_PREFIX = "dup:"
+
+
+def duplicate_key(registration_id: int, key: str) -> str:
+    return f"{DUPLICATE_PREFIX}{registration_id}:{key}"[:254]
+
+
+def key_behind(stored_key: str) -> str:
+    """The address key a stored key stands for: itself, or what a duplicate's key holds."""
+    if stored_key.startswith(DUPLICATE_PREFIX):
+        return stored_key.split(":", 2)[-1]
+    return stored_key

@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain import accounts as rules
 from ..domain.errors import EmailTaken, InvalidToken
-from ..domain.signup import email_key
+from ..domain.signup import email_key, normalised_email
 from ..extensions import db
 from ..models import AccountToken, OutboxMessage, User
 from ..models.user import hash_token
@@ -28,7 +28,7 @@ def create_user(email, name, password=None, organiser=False, lead=False, now=Non
         rules.check_password_quality(password, current_app.config["PASSWORD_MIN_LENGTH"], email)
     if find_user(email) is not None:
         raise EmailTaken()
-    user = User(email=email.strip(), email_key=email_key(email), name=name.strip(),
+    user = User(email=normalised_email(email), email_key=email_key(email), name=name.strip(),
                 is_organiser=organiser, is_lead=lead, is_demo=demo)
     if password is not None:
         user.set_password(password)
@@ -67,21 +67,22 @@ def invite(email, name, now, organiser=False, lead=False, invited_by=None, local
 
 
 def invite_in_transaction(email, name, now, organiser=False, lead=False, invited_by=None,
-                          locale="sv", session=None):
+                          locale="sv", led=None):
     """invite(), as one step of a use case that has its write transaction open already.
-    `session`: the dialogue session the person is invited to lead, named in the mail."""
+    `led`: (event title, session title) of the dialogue session the person is invited to
+    lead, named in the mail."""
     user = find_user(email)
     if user is None:
-        user = User(email=email.strip(), email_key=email_key(email), name=name.strip())
+        user = User(email=normalised_email(email), email_key=email_key(email), name=name.strip())
         db.session.add(user)
     user.is_organiser = user.is_organiser or organiser
     user.is_lead = user.is_lead or lead
     db.session.flush()
     if not user.password_hash:
         # The mail is rendered from this payload alone: the titles as they are now.
-        led = {"event": session.block.event.title, "session": session.title} if session else {}
+        titles = dict(zip(("event", "session"), led)) if led else {}
         message = _enqueue_for_user("account_invite", user, now,
-                                    invited_by=invited_by.name if invited_by else "", **led)
+                                    invited_by=invited_by.name if invited_by else "", **titles)
         message.locale = locale
     return user
 

@@ -193,7 +193,9 @@ def update_details(registration_id, details: Details, now, actor=None):
     """Correct name, address and answers. The address must stay unique within the event."""
     registration = _load_active(registration_id)
     key = signup.email_key(details.email)
-    if key != registration.email_key and _active_registration(registration.event_id, key):
+    if key == signup.key_behind(registration.email_key):
+        key = registration.email_key  # the same address: a possible duplicate stays one
+    elif _active_registration(registration.event_id, key):
         raise AlreadyRegistered()
     for field, value in _detail_values(details).items():
         setattr(registration, field, value)
@@ -294,6 +296,7 @@ def send_manage_link(event_id, email, now):
 
 def _detail_values(details: Details):
     values = {field: (getattr(details, field) or "").strip() for field in DETAIL_FIELDS}
+    values["email"] = signup.normalised_email(values["email"])
     return values
 
 

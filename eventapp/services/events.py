@@ -1,24 +1,13 @@
-"""The organiser's use cases: build an event and its programme, publish, close, cancel, clone."""
+"""The organiser's use cases for a whole event: create, publish, close, cancel, clone."""
 import re
 import unicodedata
 
 from sqlalchemy import func, select
 
 from ..domain import capacity, lifecycle
-from ..domain.errors import EmailTaken, HasRegistrations, NotFound
 from ..extensions import db
-from ..models import (
-    DialogueSession,
-    Event,
-    Lead,
-    ParallelBlock,
-    ProgrammeItem,
-    Registration,
-    SessionChoice,
-)
-from . import accounts
+from ..models import DialogueSession, Event, ParallelBlock, ProgrammeItem, Registration
 from .activity import log_activity
-from .booking import promote_from_waiting_list, seat_state
 from .outbox import enqueue
 from .reminders import ensure_automatic_reminder
 from .unit_of_work import lock_rows, write_transaction
@@ -157,116 +146,6 @@ def _copy_programme(source, copy):
             new_session.leads = list(s.leads)
             new_block.sessions.append(new_session)
         copy.blocks.append(new_block)
-
-
-@write_transaction()
-def save_programme_item(event_id, item_id, values, actor, now):
-    item = db.session.get(ProgrammeItem, item_id) if item_id else ProgrammeItem(event_id=event_id)
-    if item is None or item.event_id != event_id:
-        raise NotFound(item_id)
-    for field in ("title", "description", "speakers", "starts_at", "ends_at"):
-        setattr(item, field, values[field])
-    db.session.add(item)
-    log_activity(event_id, actor, "programme.saved", item.title, now)
-    return item
-
-
-@write_transaction()
-def delete_programme_item(event_id, item_id, actor, now):
-    item = db.session.get(ProgrammeItem, item_id)
-    if item is None or item.event_id != event_id:
-        raise NotFound(item_id)
-    log_activity(event_id, actor, "programme.deleted", item.title, now)
-    db.session.delete(item)
-
-
-@write_transaction()
-def save_block(event_id, block_id, values, actor, now):
-    block = db.session.get(ParallelBlock, block_id) if block_id else ParallelBlock(event_id=event_id)
-    if block is None or block.event_id != event_id:
-        raise NotFound(block_id)
-    for field in ("title", "starts_at", "ends_at"):
-        setattr(block, field, values[field])
-    db.session.add(block)
-    log_activity(event_id, actor, "block.saved", block.title, now)
-    return block
-
-
-def _choices_in(column, value):
-    return db.session.scalar(select(func.count(SessionChoice.id)).where(
-        column == value, SessionChoice.state != SessionChoice.CANCELLED))
-
-
-@write_transaction()
-def delete_block(event_id, block_id, actor, now):
-    block = db.session.get(ParallelBlock, block_id)
-    if block is None or block.event_id != event_id:
-        raise NotFound(block_id)
-    if _choices_in(SessionChoice.block_id, block.id):
-        raise HasRegistrations()
-    log_activity(event_id, actor, "block.deleted", block.title, now)
-    db.session.delete(block)
-
-
-@write_transaction()
-def save_session(event_id, block_id, session_id, values, actor, now):
-    """Create or edit a session. Raising the capacity promotes from the waiting list at once;
-    lowering it below the number of seats taken is refused."""
-    block = db.session.get(ParallelBlock, block_id)
-    if block is None or block.event_id != event_id:
-        raise NotFound(block_id)
-    if session_id:
-        session = lock_rows(DialogueSession, [session_id]).get(session_id)
-        if session is None or session.block_id != block.id:
-            raise NotFound(session_id)
-        capacity.ensure_capacity_allowed(values["capacity"], seat_state(session).confirmed)
-    else:
-        session = DialogueSession(block=block, position=len(block.sessions), waiting_seq=0)
-        db.session.add(session)
-    for field in ("title", "description", "room", "capacity", "waitlist_enabled"):
-        setattr(session, field, values[field])
-    if "lead_ids" in values:
-        session.leads = list(db.session.scalars(
-            select(Lead).where(Lead.id.in_(values["lead_ids"] or [-1]))))
-    db.session.flush()
-    promoted = promote_from_waiting_list(session, now) if session_id else []
-    log_activity(event_id, actor, "session.saved", session.title, now,
-                 capacity=session.capacity, promoted=len(promoted))
-    return session, promoted
-
-
-@write_transaction()
-def delete_session(event_id, session_id, actor, now):
-    session = db.session.get(DialogueSession, session_id)
-    if session is None or session.block.event_id != event_id:
-        raise NotFound(session_id)
-    if _choices_in(SessionChoice.session_id, session.id):
-        raise HasRegistrations()
-    log_activity(event_id, actor, "session.deleted", session.title, now)
-    db.session.delete(session)
-
-
-@write_transaction(on_integrity_error=EmailTaken)
-def add_lead(event_id, session_id, name, email, actor, now, locale="sv"):
-    """Invite a (new or known) person to lead a session: an account with the lead role, and
-    a link to choose a password if they have none yet, in one transaction with the seat."""
-    session = db.session.get(DialogueSession, session_id)
-    if session is None or session.block.event_id != event_id:
-        raise NotFound(session_id)
-    user = accounts.invite_in_transaction(email, name, now, lead=True, invited_by=actor,
-                                          locale=locale, session=session)
-    lead = db.session.scalar(select(Lead).where(Lead.user_id == user.id))
-    if lead is None:
-        lead = Lead(name=name.strip(), email=email.strip(), user_id=user.id)
-        db.session.add(lead)
-    if lead not in session.leads:
-        session.leads.append(lead)
-    log_activity(event_id, actor, "session.lead_added", f"{lead.name} – {session.title}", now)
-    return lead
-
-
-def all_leads():
-    return db.session.scalars(select(Lead).order_by(Lead.name)).all()
 
 
 def _active_count(event_id):

@@ -4,6 +4,7 @@ from collections import Counter
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..domain.signup import DUPLICATE_PREFIX, key_behind
 from ..extensions import db
 from ..models import (
     DialogueSession,
@@ -122,6 +123,27 @@ def registrations(event, q="", sort="name", descending=False, include_cancelled=
     column = SORTS.get(sort, Registration.name)
     query = query.order_by(column.desc() if descending else column, Registration.id)
     return db.session.scalars(query).all()
+
+
+def possible_duplicates(event):
+    """Live registrations that share an address (as the key compares them) with another, in
+    groups, oldest first. Only the key migration leaves such pairs: the code refuses a
+    second sign-up with the same address. Listed for the organiser to decide; never merged."""
+    live = (Registration.event_id == event.id, Registration.status == Registration.ACTIVE)
+    kept = db.session.scalars(
+        select(Registration).where(*live, Registration.email_key.startswith(DUPLICATE_PREFIX))
+    ).all()
+    keys = {key_behind(r.email_key) for r in kept}
+    if not keys:
+        return []
+    holders = db.session.scalars(
+        select(Registration).where(*live, Registration.email_key.in_(keys))
+    ).all()
+    groups = {}
+    for registration in [*holders, *kept]:
+        groups.setdefault(key_behind(registration.email_key), []).append(registration)
+    return [sorted(group, key=lambda r: (r.created_at, r.id))
+            for _key, group in sorted(groups.items()) if len(group) > 1]
 
 
 def catering(event):

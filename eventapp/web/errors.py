@@ -66,6 +66,11 @@ REGISTRY = dict([
               "sign-up or cancel the event instead."), 409, lambda error: {"n": error.count}),
     _entry(errors.HasRegistrations,
            _l("People are registered here. Move or cancel them first."), 409),
+    _entry(errors.UnknownLead, _l("No lead we know has that name. Enter their email address "
+                                  "too, and they get an invitation."), 400),
+    _entry(errors.AmbiguousLead, _l("More than one lead has that name. Enter the email address "
+                                    "of the one you mean."), 400),
+    _entry(errors.DoubleBooking, _l("A lead or a room is already booked at the same time."), 409),
     _entry(errors.NoSeatFree, _l("There is no free seat. Raise the capacity first."), 409),
     _entry(errors.NobodyWaiting, _l("Nobody is on the waiting list to take the seat."), 409),
     _entry(errors.PlaceChanged, _l("That place has already changed. Look again."), 409),

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from flask_babel import format_date, format_time, gettext as _
 
-from ..util.text import ascii_slug
+from ..util.text import ascii_slug, xml_safe
 from ..util.time import utc_to_local
 
 # A cell starting with one of these is read as a formula by spreadsheet programs.
@@ -19,11 +19,14 @@ _NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
 
 
 def neutralise(value):
-    """Text that cannot run as a formula: a leading apostrophe, as OWASP advises."""
+    """Text that cannot run as a formula (a leading apostrophe, as OWASP advises) and that
+    an Excel file can hold: the forms refuse characters XML forbids, but text stored before
+    they did may still have one, and a single one would make the whole file unreadable."""
     if value is None:
         return ""
     if not isinstance(value, str):
         return value
+    value = xml_safe(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
@@ -48,7 +51,7 @@ def to_xlsx(header, rows, title="Deltagare", heading=()):
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _NOT_IN_FILE_NAMES.sub(" ", title).replace("[", "(").replace("]", ")")[:31]
+    sheet.title = _NOT_IN_FILE_NAMES.sub(" ", xml_safe(title)).replace("[", "(").replace("]", ")")[:31]
     for number, line in enumerate(heading):
         sheet.append([neutralise(line)])
         sheet.cell(row=number + 1, column=1).font = Font(bold=True, size=14 if number == 0 else 11)
@@ -85,7 +88,7 @@ class FileName:
 
     def full(self, ext):
         name = " ".join(p for p in (self.kind, self.title, self.day.isoformat()) if p)
-        return " ".join(_NOT_IN_FILE_NAMES.sub(" ", name).split()) + f".{ext}"
+        return " ".join(_NOT_IN_FILE_NAMES.sub(" ", xml_safe(name)).split()) + f".{ext}"
 
     def content_disposition(self, ext, disposition="attachment"):
         return (f'{disposition}; filename="{self.ascii(ext)}"; '

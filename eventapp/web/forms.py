@@ -1,6 +1,5 @@
 """Form helpers shared by the blueprints: clean text, clear messages, and the participant's
 details and session choices (sign-up, manage link and the organiser's registration pages)."""
-import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,18 +7,18 @@ from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-# C0 control characters other than tab, newline and carriage return, and DEL. NUL in
-# particular is refused by PostgreSQL, so it must never get past a form.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from ..domain.signup import normalised_email
+from ..util.text import code_point, first_xml_forbidden
 
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def no_control_characters(form, field):
-    if isinstance(field.data, str) and _CONTROL.search(field.data):
-        raise ValidationError(_l("Contains characters that are not allowed."))
+def normalise_email(value):
+    """The address as it is stored and compared (full-width letters and punycode folded), so
+    the form shows what will be kept."""
+    return normalised_email(value) if isinstance(value, str) and value else value
 
 
 def single_line(form, field):
@@ -27,21 +26,44 @@ def single_line(form, field):
         raise ValidationError(_l("Must be on one line."))
 
 
+def unsaveable_character(value):
+    """The first character no text field may hold, or None: what XML 1.0 forbids (it would
+    make every Excel export unreadable; NUL is refused by PostgreSQL too), and DEL."""
+    if not isinstance(value, str):
+        return None
+    return first_xml_forbidden(value) or ("\x7f" if "\x7f" in value else None)
+
+
 class BaseForm(FlaskForm):
-    """A FlaskForm (with its CSRF token) whose failed token check reads as a clear message."""
+    """A FlaskForm (with its CSRF token) whose failed token check reads as a clear message,
+    and whose every text field refuses characters that cannot be saved."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.name == self.meta.csrf_field_name or field.type == "PasswordField":
+                continue  # a password is hashed, never shown or exported
+            char = unsaveable_character(field.data)
+            if char is not None:
+                # The one message that matters: any other would follow from this character.
+                field.errors = [_l("Contains a character that cannot be saved (%(char)s), often "
+                                   "from pasted text. Remove it and try again.",
+                                   char=code_point(char))]
+                valid = False
+        self._errors = None
+        return valid
 
     def csrf_failed(self):
         return bool(getattr(self, "csrf_token", None) and self.csrf_token.errors)
 
 
-LINE = [no_control_characters, single_line]
-TEXT = [no_control_characters]
+LINE = [single_line]
 
 
 def email_field(label):
     return EmailField(
         label,
-        filters=[strip],
+        filters=[strip, normalise_email],
         validators=[
             DataRequired(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),
@@ -77,17 +99,17 @@ class DetailsForm(BaseForm):
     dietary_needs = TextAreaField(
         _l("Dietary needs or allergies"),
         filters=[strip],
-        validators=[Optional(), Length(max=1000, message=_l("At most %(max)d characters.")), *TEXT],
+        validators=[Optional(), Length(max=1000, message=_l("At most %(max)d characters."))],
     )
     accessibility_needs = TextAreaField(
         _l("Accessibility needs"),
         filters=[strip],
-        validators=[Optional(), Length(max=1000, message=_l("At most %(max)d characters.")), *TEXT],
+        validators=[Optional(), Length(max=1000, message=_l("At most %(max)d characters."))],
     )
     discussion_topic = TextAreaField(
         _l("What would you like to discuss in the session?"),
         filters=[strip],
-        validators=[Optional(), Length(max=2000, message=_l("At most %(max)d characters.")), *TEXT],
+        validators=[Optional(), Length(max=2000, message=_l("At most %(max)d characters."))],
     )
     save = SubmitField(_l("Save changes"))
 

@@ -3,10 +3,13 @@ form names, so one person cannot hammer one account or address; the per-address 
 high, since a whole municipality may sign up from behind one address."""
 from flask import current_app, request
 
+from ..domain.signup import email_key
+
 
 def email_from_form():
+    # The key that decides who is the same person decides whose limit a request counts on.
     value = request.form.get("email", "")
-    return "email:" + (value.strip().lower()[:254] or (request.remote_addr or "-"))
+    return "email:" + (email_key(value) or (request.remote_addr or "-"))
 
 
 def per_address():

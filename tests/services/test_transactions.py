@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from eventapp.domain.errors import SessionFull
 from eventapp.extensions import db
 from eventapp.models import Lead, Registration, SessionChoice, User
-from eventapp.services import attendance, events as event_service
+from eventapp.services import attendance, programme
 from eventapp.services.unit_of_work import NestedTransaction, begin_write, write_transaction
 from eventapp.util.time import utcnow
 from tests.factories import make_event, make_user
@@ -86,13 +86,15 @@ def test_a_walk_in_refused_for_a_full_session_leaves_nothing_behind(ctx):
     assert db.session.scalars(select(Registration)).all() == []
 
 
-def test_inviting_a_lead_makes_the_account_and_the_seat_in_one_transaction(ctx):
+def test_a_session_saved_with_a_new_lead_makes_the_account_and_the_seat_in_one_transaction(ctx):
     event = make_event(capacities=(5,))
-    event_id, session_id = event.id, event.blocks[0].sessions[0].id
+    block = event.blocks[0]
+    event_id, block_id, session_id = event.id, block.id, block.sessions[0].id
     organiser = make_user()
+    values = {"title": "Session 1.1", "description": "", "room": "Sal A", "capacity": 5,
+              "waitlist_enabled": True, "new_leads": [(1, "Nina Ny", "nina@example.org")]}
     with commits_counted() as commits:
-        event_service.add_lead(event_id, session_id, "Nina Ny", "nina@example.org", organiser,
-                               utcnow())
+        programme.save_session(event_id, block_id, session_id, values, organiser, utcnow())
     assert len(commits) == 1
     user = db.session.scalar(select(User).where(User.email == "nina@example.org"))
     assert user.is_lead and db.session.scalar(select(Lead).where(Lead.user_id == user.id))

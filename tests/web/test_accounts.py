@@ -28,8 +28,9 @@ def test_an_invited_lead_chooses_a_password_and_sees_only_their_session(app, inb
         session_url = f"/organiser/events/{event.id}/blocks/{block.id}/sessions/{block.sessions[1].id}"
         mine, other = block.sessions[1].id, block.sessions[0].id
     login(organiser, "organisator@example.org")
-    response = post_form(organiser, f"{session_url}/leads",
-                         {"name": "Kaj Beckman", "email": "kaj@example.org"}, page=session_url)
+    response = post_form(organiser, session_url, {
+        "title": "Session 1.2", "capacity": "5", "waitlist_enabled": "y",
+        "lead_name_1": "Kaj Beckman", "lead_email_1": "kaj@example.org"})
     assert response.status_code == 302
     with app.app_context():
         deliver_due()

@@ -12,7 +12,7 @@ from eventapp.domain.reminders import Audience
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
 from eventapp.models import Event, User
-from eventapp.services import events as event_service, reminders as reminder_service
+from eventapp.services import programme, reminders as reminder_service
 from eventapp.util.time import utcnow
 from tests.factories import make_event, make_user, sign_up
 from tests.helpers import login, parts, post_form, text_of
@@ -153,9 +153,11 @@ def test_a_leads_invitation_names_the_event_and_the_session(app, inbox):
     with app.app_context():
         organiser = make_user()
         event = make_event()
-        session = event.blocks[0].sessions[1]
-        event_service.add_lead(event.id, session.id, "Kaj Beckman", "kaj@example.org",
-                               organiser, utcnow())
+        block = event.blocks[0]
+        programme.save_session(event.id, block.id, None, {
+            "title": "E-arkiv", "description": "", "room": "", "capacity": 10,
+            "waitlist_enabled": True, "remove_lead_ids": [],
+            "new_leads": [(1, "Kaj Beckman", "kaj@example.org")]}, organiser, utcnow())
         deliver_due()
         title = event.title
         assert db.session.scalar(select(User.is_lead).where(User.email == "kaj@example.org"))
@@ -163,6 +165,6 @@ def test_a_leads_invitation_names_the_event_and_the_session(app, inbox):
     assert invitation["Subject"] == f"Inbjudan att vara mötesledare: {title}"
     plain, html, _files = parts(invitation)
     expected = (f"Olga Organisatör har bjudit in dig att vara mötesledare för dialogmötet "
-                f"”Session 1.2” på {title}.")
+                f"”E-arkiv” på {title}.")
     assert expected in plain
     assert expected in unescape(html)

@@ -48,7 +48,8 @@ def test_an_organiser_builds_publishes_and_runs_an_event_from_scratch(app, inbox
         block_url = response.location.rsplit("/sessions/new", 1)[0]
         for name in names:
             response = post_form(organiser, f"{block_url}/sessions/new", {
-                "title": name, "room": "Sal 1", "capacity": "1", "waitlist_enabled": "y"})
+                "title": name, "room": f"Sal {len(sessions) + 1}", "capacity": "1",
+                "waitlist_enabled": "y"})
             assert response.status_code == 302, text_of(response)
             sessions[name] = int(response.location.rsplit("/", 1)[1])
 

@@ -3,20 +3,20 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ...web.forms import BaseForm, no_control_characters, strip
+from ...web.forms import BaseForm, normalise_email, strip
 
 
 class LoginForm(BaseForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[
-        DataRequired(_l("Enter your email address.")), Length(max=254), no_control_characters])
+    email = EmailField(_l("Email"), filters=[strip, normalise_email], validators=[
+        DataRequired(_l("Enter your email address.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter your password.")), Length(max=256)])
     submit = SubmitField(_l("Log in"))
 
 
 class ForgotPasswordForm(BaseForm):
-    email = EmailField(_l("Email"), filters=[strip], validators=[
-        DataRequired(_l("Enter your email address.")), Length(max=254), no_control_characters])
+    email = EmailField(_l("Email"), filters=[strip, normalise_email], validators=[
+        DataRequired(_l("Enter your email address.")), Length(max=254)])
     submit = SubmitField(_l("Send me a link"))
 
 

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ...web.forms import BaseForm, no_control_characters, single_line, strip
+from ...web.forms import BaseForm, normalise_email, single_line, strip
 
 
 class CheckInForm(BaseForm):
@@ -12,11 +12,12 @@ class CheckInForm(BaseForm):
 
 class WalkInForm(BaseForm):
     name = StringField(_l("Name"), filters=[strip], validators=[
-        DataRequired(_l("Enter the name.")), Length(max=200), no_control_characters, single_line])
+        DataRequired(_l("Enter the name.")), Length(max=200), single_line])
     organisation = StringField(_l("Organisation"), filters=[strip], validators=[
-        Optional(), Length(max=200), no_control_characters, single_line])
-    email = EmailField(_l("Email (optional: for a confirmation)"), filters=[strip], validators=[
-        Optional(), Length(max=254), no_control_characters, single_line,
+        Optional(), Length(max=200), single_line])
+    email = EmailField(_l("Email (optional: for a confirmation)"),
+                       filters=[strip, normalise_email], validators=[
+        Optional(), Length(max=254), single_line,
         Email(message=_l("Enter an email address in the form name@example.se."),
               check_deliverability=False)])
     add = SubmitField(_l("Add and mark as arrived"))
@@ -24,9 +25,9 @@ class WalkInForm(BaseForm):
 
 class MessageForm(BaseForm):
     subject = StringField(_l("Subject"), filters=[strip], validators=[
-        DataRequired(_l("Write a subject.")), Length(max=200), no_control_characters, single_line])
+        DataRequired(_l("Write a subject.")), Length(max=200), single_line])
     body = TextAreaField(_l("Message"), filters=[strip], validators=[
-        DataRequired(_l("Write a message.")), Length(max=10000), no_control_characters])
+        DataRequired(_l("Write a message.")), Length(max=10000)])
     include_waiting = BooleanField(_l("Send to the waiting list too"))
     preview = SubmitField(_l("Preview"))
     send = SubmitField(_l("Send"))

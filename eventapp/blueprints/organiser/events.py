@@ -96,6 +96,7 @@ def dashboard(event_id):
         per_day_max=max([n for _d, n in per_day] or [1]), outbox=reports.outbox_counts(event),
         totals=totals, confirm=ConfirmForm(),
         can_return_to_draft=lifecycle.can_return_to_draft(event.status, totals["active"]),
+        duplicates=reports.possible_duplicates(event),
     )
 
 

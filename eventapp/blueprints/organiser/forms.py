@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -17,11 +18,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...web.forms import (
     LINE,
-    TEXT,
     BaseForm,
     DetailsForm,
     add_block_fields,
     fix_choice_messages,
+    normalise_email,
     strip,
 )
 
@@ -36,7 +37,7 @@ def _line(label, required=False, max_length=200):
 
 def _text(label, max_length=5000):
     return TextAreaField(label, filters=[strip], validators=[
-        Optional(), Length(max=max_length, message=_l("At most %(max)d characters.")), *TEXT])
+        Optional(), Length(max=max_length, message=_l("At most %(max)d characters."))])
 
 
 def _when(label, required=True):
@@ -121,6 +122,7 @@ class ProgrammeItemForm(_StartEnd, BaseForm):
     starts_at = _when(_l("Starts"))
     ends_at = _when(_l("Ends"))
     save = SubmitField(_l("Save"))
+    save_and_add = SubmitField(_l("Save and add another plenary item"))
 
 
 class BlockForm(_StartEnd, BaseForm):
@@ -128,6 +130,14 @@ class BlockForm(_StartEnd, BaseForm):
     starts_at = _when(_l("Starts"))
     ends_at = _when(_l("Ends"))
     save = SubmitField(_l("Save"))
+    save_and_add = SubmitField(_l("Save and add another parallel block"))
+
+
+def _lead_email(label):
+    return EmailField(label, filters=[strip, normalise_email], validators=[
+        Optional(), Length(max=254, message=_l("At most %(max)d characters.")), *LINE,
+        Email(message=_l("Enter an email address in the form name@example.se."),
+              check_deliverability=False)])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -135,7 +145,13 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+NEW_LEAD_ROWS = (1, 2)
+
+
 class SessionForm(BaseForm):
+    """A session and its leads in one form, so that one press of a button saves everything
+    typed: the leads it has (each may be removed) and up to two more, by name and email."""
+
     title = _line(_l("Title"), required=True)
     description = _text(_l("Description"))
     room = _line(_l("Room"), max_length=120)
@@ -143,17 +159,56 @@ class SessionForm(BaseForm):
         InputRequired(_l("Enter a number.")),
         NumberRange(min=0, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
     waitlist_enabled = BooleanField(_l("Keep a waiting list when the session is full"), default=True)
-    lead_ids = MultiCheckboxField(_l("Leads"), coerce=int, validate_choice=True)
+    remove_lead_ids = MultiCheckboxField(_l("Leads"), coerce=int, validate_choice=True)
+    lead_name_1 = _line(_l("Name of lead %(n)d", n=1))
+    lead_email_1 = _lead_email(_l("Email of lead %(n)d", n=1))
+    lead_name_2 = _line(_l("Name of lead %(n)d", n=2))
+    lead_email_2 = _lead_email(_l("Email of lead %(n)d", n=2))
+    # Which button led to the double-booking warning, so that "Save anyway" does the same.
+    after = HiddenField()
     save = SubmitField(_l("Save"))
+    save_and_add = SubmitField(_l("Save and add another session to this block"))
+    save_anyway = SubmitField(_l("Save anyway"))
+
+    def __init__(self, *args, leads=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.remove_lead_ids.choices = [
+            SelectChoice(lead.id, _l("Remove %(lead)s", lead=f"{lead.name} ({lead.email})"
+                                     if lead.email else lead.name)) for lead in leads]
+
+    def lead_rows(self):
+        return [(n, self[f"lead_name_{n}"], self[f"lead_email_{n}"]) for n in NEW_LEAD_ROWS]
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for _n, name, email in self.lead_rows():
+            if email.data and not name.data:
+                name.errors = list(name.errors) + [_l("Enter the lead's name.")]
+                ok = False
+        return ok
+
+    def values(self):
+        """What the save_session service takes."""
+        return {
+            "title": self.title.data, "description": self.description.data or "",
+            "room": self.room.data or "", "capacity": self.capacity.data,
+            "waitlist_enabled": self.waitlist_enabled.data,
+            "remove_lead_ids": self.remove_lead_ids.data or [],
+            "new_leads": [(n, name.data, email.data or "") for n, name, email in self.lead_rows()
+                          if name.data],
+        }
 
 
-class InviteLeadForm(BaseForm):
-    name = _line(_l("Name"), required=True)
-    email = EmailField(_l("Email"), filters=[strip], validators=[
-        DataRequired(_l("Enter the email address.")), Length(max=254), *LINE,
-        Email(message=_l("Enter an email address in the form name@example.se."),
-              check_deliverability=False)])
-    invite = SubmitField(_l("Add lead and send invitation"))
+class DuplicateSessionForm(BaseForm):
+    with_leads = BooleanField(_l("Copy the leads too"), default=False)
+    duplicate = SubmitField(_l("Duplicate the session"))
+
+
+class MoveForm(BaseForm):
+    """The up and down buttons of a session in the programme (one form per session)."""
+
+    direction = SelectField(choices=[SelectChoice("up", "up"), SelectChoice("down", "down")],
+                            validate_choice=True)
 
 
 class CloneForm(BaseForm):
@@ -195,7 +250,7 @@ def admin_registration_form_for(event, labels, **kwargs):
 class ReminderForm(BaseForm):
     subject = _line(_l("Subject"), required=True)
     body = TextAreaField(_l("Message"), filters=[strip], validators=[
-        DataRequired(_l("Write a message.")), Length(max=10000), *TEXT])
+        DataRequired(_l("Write a message.")), Length(max=10000)])
     subject_en = _line(_l("Subject in English (optional)"))
     body_en = _text(_l("Message in English (optional)"), max_length=10000)
     states = MultiCheckboxField(_l("Who"), choices=[
