@@ -83,10 +83,17 @@ class Config:
     RATELIMIT_PER_ADDRESS = os.environ.get("RATELIMIT_PER_ADDRESS", "600 per minute")
     RATELIMIT_PER_EMAIL = os.environ.get("RATELIMIT_PER_EMAIL", "10 per 15 minutes")
     RATELIMIT_SIGNUP_PER_EMAIL = os.environ.get("RATELIMIT_SIGNUP_PER_EMAIL", "20 per hour")
+    # Sign-in attempts on one account from browsers it has not signed in from: a short
+    # window, so that a stranger's attempts keep the owner waiting at most that long.
+    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT", "10 per minute")
+    # ... and from each browser the owner has signed in from (its device cookie).
+    RATELIMIT_LOGIN_PER_DEVICE = os.environ.get("RATELIMIT_LOGIN_PER_DEVICE", "10 per 15 minutes")
 
     INVITE_TOKEN_HOURS = _int("INVITE_TOKEN_HOURS", 72)
     RESET_TOKEN_HOURS = _int("RESET_TOKEN_HOURS", 2)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
+    # A staff session left unused this long ends (logging out ends it at once).
+    STAFF_SESSION_IDLE_HOURS = _int("STAFF_SESSION_IDLE_HOURS", 12)
 
     # Production shape. Nothing outlives a request in process memory, so several app
     # processes (on several machines) behave as one over one database; Redis holds the

@@ -10,6 +10,8 @@ from eventapp import create_app
 from eventapp.web.access import access
 
 RAISED_LIMIT = "1000000 per second"
+RAISED = ("RATELIMIT_PER_ADDRESS", "RATELIMIT_PER_EMAIL", "RATELIMIT_SIGNUP_PER_EMAIL",
+          "RATELIMIT_LOGIN_PER_ACCOUNT", "RATELIMIT_LOGIN_PER_DEVICE")
 
 
 @access("public")
@@ -19,8 +21,7 @@ def hello():
 
 def prepare_for_bench(app):
     app.add_url_rule("/__bench/hello", endpoint="bench_hello", view_func=hello)
-    app.config.update(RATELIMIT_PER_ADDRESS=RAISED_LIMIT, RATELIMIT_PER_EMAIL=RAISED_LIMIT,
-                      RATELIMIT_SIGNUP_PER_EMAIL=RAISED_LIMIT)
+    app.config.update({name: RAISED_LIMIT for name in RAISED})
     return app
 
 

@@ -31,12 +31,20 @@ def free_port():
 
 
 class Inbox:
-    """What the SMTP server received, parsed; `refuse` makes it answer with an SMTP error."""
+    """What the SMTP server received, parsed; `refuse` makes it answer with an SMTP error,
+    `refuse_recipients` refuses those addresses at RCPT, as a server without the mailbox does."""
 
     def __init__(self):
         self.messages = []
         self.refuse = []  # queue of (code, text) to answer DATA with, one per message
+        self.refuse_recipients = set()
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse_recipients:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -54,6 +62,7 @@ class Inbox:
         with self.lock:
             self.messages.clear()
             self.refuse.clear()
+            self.refuse_recipients.clear()
 
 
 @pytest.fixture(scope="session")

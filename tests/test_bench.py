@@ -57,7 +57,8 @@ def test_the_hello_route_exists_only_in_the_bench_entry_point(make_app):
 
 def test_the_bench_entry_point_raises_the_rate_limits_out_of_reach_but_still_counts(make_app):
     app = prepare_for_bench(make_app())
-    for name in ("RATELIMIT_PER_ADDRESS", "RATELIMIT_PER_EMAIL", "RATELIMIT_SIGNUP_PER_EMAIL"):
+    for name in ("RATELIMIT_PER_ADDRESS", "RATELIMIT_PER_EMAIL", "RATELIMIT_SIGNUP_PER_EMAIL",
+                 "RATELIMIT_LOGIN_PER_ACCOUNT", "RATELIMIT_LOGIN_PER_DEVICE"):
         assert app.config[name] == RAISED_LIMIT
     with app.app_context():
         slug = make_event().slug

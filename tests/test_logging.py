@@ -1,10 +1,16 @@
 """Logs: one line per request with its id; the id on every line of the request; no secrets."""
 import json
 import logging
+import re
+import threading
+import urllib.error
+import urllib.request
 
 import pytest
+from werkzeug.serving import make_server
 
 from eventapp.web.access import access
+from tests.conftest import free_port
 from tests.helpers import log_output
 
 
@@ -69,3 +75,24 @@ def test_json_format_gives_one_object_per_line(make_app, caplog):
     assert request_line["request_id"] == "j-1"
     assert (request_line["method"], request_line["path"], request_line["status"]) == (
         "GET", "/healthz", 200)
+
+
+def test_the_development_server_logs_no_sign_in_or_manage_token(app, caplog):
+    # `make run` serves through werkzeug's development server, which logs each request line.
+    caplog.set_level(logging.INFO)
+    server = make_server("127.0.0.1", free_port(), app)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    paths = ("/manage/SeCrEtToKeN.abc", "/manage/SeCrEtToKeN.abc/data?x=1",
+             "/password/set/SeCrEtToKeN-0123456789abcdef", "/login/token/SeCrEtToKeN-0123456789abc")
+    try:
+        with log_output() as output:
+            for path in paths:
+                with pytest.raises(urllib.error.HTTPError):
+                    urllib.request.urlopen(f"http://127.0.0.1:{server.port}{path}", timeout=10)
+    finally:
+        server.shutdown()
+    text = re.sub(r"\x1b\[[0-9;]*m", "", output.getvalue())  # werkzeug colours the line
+    assert "SeCrEtToKeN" not in text
+    for path in ("/manage/<redacted>", "/manage/<redacted>/data", "/password/set/<redacted>",
+                 "/login/token/<redacted>"):
+        assert f'"GET {path} HTTP/1.1" 404' in text

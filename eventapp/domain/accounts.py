@@ -1,4 +1,4 @@
-"""Rules for staff accounts: password quality and token lifetimes."""
+"""Rules for staff accounts: password quality, token lifetimes, how long a session lives."""
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -22,6 +22,22 @@ def token_usable(expires_at: datetime, used_at: datetime | None, now: datetime) 
 
 def expiry(now: datetime, hours: int) -> datetime:
     return now + timedelta(hours=hours)
+
+
+# How stale a session's "last seen" may get before it is written again: often enough for
+# the idle limit, rarely enough that reading a page seldom writes.
+LAST_SEEN_EVERY = timedelta(minutes=5)
+
+
+def session_live(ended_at: datetime | None, last_seen_at: datetime, now: datetime,
+                 idle_hours: int) -> bool:
+    """A session lives until it is ended (logout, sign out everywhere, a new password) or
+    left unused for `idle_hours`."""
+    return ended_at is None and now - last_seen_at < timedelta(hours=idle_hours)
+
+
+def session_seen_long_ago(last_seen_at: datetime, now: datetime) -> bool:
+    return now - last_seen_at >= LAST_SEEN_EVERY
 
 
 class StaffLink(NamedTuple):

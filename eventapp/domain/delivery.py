@@ -1,7 +1,13 @@
-"""How the outbox treats a failed delivery: retry later with back-off, or give up."""
+"""How the outbox treats a failed delivery: retry later with back-off, or give up; and what
+of a failure may be kept."""
+import re
 from datetime import datetime, timedelta
 
 TEMPORARY, PERMANENT = "temporary", "permanent"
+# Anything shaped like an address, with its angle brackets: SMTP answers often quote the
+# recipient ("550 5.1.1 <anna@example.se>: Recipient address rejected").
+_ADDRESS = re.compile(r"<?[^\s<>@\"'(),;:]+@[^\s<>@\"'(),;:]+>?")
+ADDRESS_REDACTED = "<address>"
 
 
 def classify_smtp_failure(code: int | None) -> str:
@@ -21,3 +27,15 @@ def next_attempt(now: datetime, attempts: int, max_attempts: int):
     if attempts >= max_attempts:
         return None
     return now + retry_delay(attempts)
+
+
+def redact_addresses(text: str) -> str:
+    """`text` with every address-shaped part replaced by <address>: what a failure leaves in
+    the log and the outbox must hold no personal data, since erasure cannot reach a log."""
+    return _ADDRESS.sub(ADDRESS_REDACTED, text)
+
+
+def failure_text(code: int | None, answer: str) -> str:
+    """How a failed delivery is recorded: the SMTP code and the server's answer, redacted."""
+    text = f"{code} {answer}" if code is not None else answer
+    return redact_addresses(" ".join(text.split()))[:500]

@@ -1,7 +1,8 @@
 """Reminder texts with placeholders, and who a reminder goes to."""
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from ..util.time import shift
 from .errors import UnknownPlaceholder
 from .placeholders import unknown_placeholders
 
@@ -76,6 +77,4 @@ class Audience:
 
 
 def automatic_send_at(event_starts_at, days_before):
-    from datetime import timedelta
-
-    return event_starts_at - timedelta(days=days_before)
+    return shift(event_starts_at, -timedelta(days=days_before))

@@ -1,14 +1,10 @@
 """The .ics attachment: one stable UID per registration, a rising SEQUENCE, Europe/Stockholm."""
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event as VEvent, vCalAddress, vText
 
-from ..util.time import STOCKHOLM
-
-
-def _local(value):
-    return value.replace(tzinfo=timezone.utc).astimezone(STOCKHOLM)
+from ..util.time import FIRST_YEAR, LAST_YEAR, utc_to_local as _local
 
 
 def registration_calendar(registration, event, *, sequence, cancelled, description, base_url, now):
@@ -38,7 +34,9 @@ def registration_calendar(registration, event, *, sequence, cancelled, descripti
     attendee.params["partstat"] = vText("ACCEPTED" if not cancelled else "DECLINED")
     vevent.add("attendee", attendee)
     cal.add_component(vevent)
-    # Only the DST rules around the event: a compact VTIMEZONE that every calendar reads.
+    # Only the DST rules around the event: a compact VTIMEZONE that every calendar reads. An
+    # event stored far outside the years a form accepts gets those of the nearest such year.
     start = _local(event.starts_at).date()
-    cal.add_missing_timezones(start - timedelta(days=366), start + timedelta(days=366))
+    around = min(max(start, date(FIRST_YEAR, 1, 1)), date(LAST_YEAR, 12, 31))
+    cal.add_missing_timezones(around - timedelta(days=366), around + timedelta(days=366))
     return cal.to_ical()

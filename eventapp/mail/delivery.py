@@ -25,7 +25,7 @@ from flask_mail import Connection
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from ..domain.delivery import PERMANENT, classify_smtp_failure, next_attempt
+from ..domain.delivery import PERMANENT, classify_smtp_failure, failure_text, next_attempt
 from ..extensions import db
 from ..models import DialogueSession, OutboxMessage, Registration, SessionChoice
 from ..services.accounts import issue_delivery_tokens
@@ -108,9 +108,10 @@ def _finish(message_id, owner, **values):
     db.session.commit()
 
 
-def _failed(message_id, owner, attempts, error, code, now):
+def _failed(message_id, owner, attempts, exc, now):
     cfg = current_app.config
     attempts += 1
+    code, error = _smtp_code(exc), _failure(exc)
     retry_at = None
     if classify_smtp_failure(code) != PERMANENT:
         retry_at = next_attempt(now, attempts, cfg["OUTBOX_MAX_ATTEMPTS"])
@@ -120,10 +121,11 @@ def _failed(message_id, owner, attempts, error, code, now):
     )
     if retry_at is None:
         _finish(message_id, owner, status=OutboxMessage.FAILED, attempts=attempts,
-                last_error=str(error)[:2000])
+                last_error=error)
     else:
         _finish(message_id, owner, status=OutboxMessage.QUEUED, attempts=attempts,
-                next_attempt_at=retry_at, last_error=str(error)[:2000])
+                next_attempt_at=retry_at, last_error=error)
+    return code
 
 
 def _smtp_code(exc):
@@ -133,6 +135,21 @@ def _smtp_code(exc):
     if isinstance(exc, smtplib.SMTPResponseException):
         return exc.smtp_code
     return None
+
+
+def _failure(exc):
+    """The server's answer without the addresses in it. str(exc) of a refused recipient is
+    a dict keyed by the address, so it is never used as it is."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = [(code, _text(answer)) for code, answer in exc.recipients.values()]
+        return "; ".join(failure_text(code, answer) for code, answer in answers)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return failure_text(exc.smtp_code, _text(exc.smtp_error))
+    return failure_text(None, f"{type(exc).__name__}: {exc}")
+
+
+def _text(answer):
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
 
 
 def load_batch(message_ids):
@@ -213,8 +230,8 @@ def deliver_due(now=None, owner=None, limit=None):
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                         smtplib.SMTPDataError) as exc:
                     pending.pop(0)
-                    _failed(message_id, owner, attempts, exc, _smtp_code(exc), utcnow())
-                    failed_for_good = classify_smtp_failure(_smtp_code(exc)) == PERMANENT
+                    code = _failed(message_id, owner, attempts, exc, utcnow())
+                    failed_for_good = classify_smtp_failure(code) == PERMANENT
                     counts["failed" if failed_for_good else "retry"] += 1
                     continue
                 pending.pop(0)
@@ -226,7 +243,7 @@ def deliver_due(now=None, owner=None, limit=None):
     except (OSError, smtplib.SMTPException) as exc:
         # The connection itself failed: everything not yet sent waits for the next try.
         for message_id, attempts, _message in pending:
-            _failed(message_id, owner, attempts, exc, _smtp_code(exc), utcnow())
+            _failed(message_id, owner, attempts, exc, utcnow())
             counts["retry"] += 1
     return counts
 

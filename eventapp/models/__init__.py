@@ -4,7 +4,7 @@ from .event import DialogueSession, Event, Lead, ParallelBlock, ProgrammeItem, s
 from .outbox import OutboxMessage
 from .registration import Registration, SessionChoice
 from .reminder import Reminder
-from .user import AccountToken, User
+from .user import AccountToken, LoginSession, User
 
 __all__ = [
     "AccountToken",
@@ -13,6 +13,7 @@ __all__ = [
     "DialogueSession",
     "Event",
     "Lead",
+    "LoginSession",
     "OutboxMessage",
     "ParallelBlock",
     "ProgrammeItem",

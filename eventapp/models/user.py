@@ -1,4 +1,5 @@
-"""Accounts for organisers and session leads, and their single-use email tokens."""
+"""Accounts for organisers and session leads, their single-use email tokens, and their
+signed-in sessions."""
 import hashlib
 from datetime import datetime
 
@@ -22,7 +23,8 @@ class User(UserMixin, db.Model):
     is_organiser: Mapped[bool] = mapped_column(default=False)
     is_lead: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped when the password changes: every other signed-in browser is signed out.
+    # No longer read: sessions are rows of login_session. Kept so that the release before
+    # still runs against this schema during an upgrade; a later migration drops it.
     session_version: Mapped[int] = mapped_column(default=1)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -30,8 +32,13 @@ class User(UserMixin, db.Model):
 
     leads = relationship("Lead", back_populates="user")
 
+    # The session this request is signed in with, and its random id (never stored; only its
+    # hash is): what Flask-Login keeps in the cookie. Set by services.accounts.session_user.
+    session_token = None
+    login_session = None
+
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        return self.session_token
 
     @property
     def is_active(self):
@@ -40,7 +47,6 @@ class User(UserMixin, db.Model):
     def set_password(self, password):
         # scrypt, werkzeug's default: a memory-hard KDF with a per-password salt.
         self.password_hash = generate_password_hash(password)
-        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
@@ -69,3 +75,19 @@ class AccountToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One signed-in browser of a staff member. The cookie holds a random id, the database its
+    hash: logging out ends the row, and a copied cookie stops working with it."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    # "Firefox, Windows": enough for the person to recognise the browser on the account page.
+    user_agent: Mapped[str] = mapped_column(String(100), default="")

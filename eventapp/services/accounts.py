@@ -1,4 +1,5 @@
-"""Staff accounts: creating, inviting, signing in, password reset, single-use email tokens."""
+"""Staff accounts: creating, inviting, signing in and out, password reset, single-use email
+tokens, and the signed-in sessions kept on the server."""
 import secrets
 
 from flask import current_app
@@ -9,7 +10,7 @@ from ..domain import accounts as rules
 from ..domain.errors import EmailTaken, InvalidToken
 from ..domain.signup import email_key, normalised_email
 from ..extensions import db
-from ..models import AccountToken, OutboxMessage, User
+from ..models import AccountToken, LoginSession, OutboxMessage, User
 from ..models.user import hash_token
 from .unit_of_work import lock_rows, write_transaction
 
@@ -48,9 +49,71 @@ def authenticate(email, password, now):
     return user
 
 
+# --- sessions: the cookie holds a random id, the database only its hash ----------------
+
+
 @write_transaction()
-def record_login(user_id, now):
+def start_session(user_id, browser, now):
+    """A new signed-in session for the user: its random id, for the cookie (never reused)."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user_id, token_hash=hash_token(raw), created_at=now,
+                                last_seen_at=now, user_agent=browser[:100]))
     db.session.execute(update(User).where(User.id == user_id).values(last_login_at=now))
+    return raw
+
+
+def session_user(raw, now):
+    """The active user signed in with this session id while the session lives, else None.
+    The user carries the session (`session_token`, `login_session`) for this request."""
+    if not isinstance(raw, str) or not 20 <= len(raw) <= 100:
+        return None
+    found = db.session.execute(
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == hash_token(raw))).first()
+    if found is None:
+        return None
+    login, user = found
+    idle_hours = current_app.config["STAFF_SESSION_IDLE_HOURS"]
+    if not user.active or not rules.session_live(login.ended_at, login.last_seen_at, now,
+                                                 idle_hours):
+        return None
+    user.session_token, user.login_session = raw, login
+    return user
+
+
+def live_sessions(user_id, now):
+    """The person's sessions that still live, newest first (for the account page)."""
+    rows = db.session.scalars(
+        select(LoginSession).where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())).all()
+    idle_hours = current_app.config["STAFF_SESSION_IDLE_HOURS"]
+    return [r for r in rows if rules.session_live(r.ended_at, r.last_seen_at, now, idle_hours)]
+
+
+@write_transaction()
+def note_session_seen(session_id, now):
+    db.session.execute(update(LoginSession).where(
+        LoginSession.id == session_id, LoginSession.ended_at.is_(None)).values(last_seen_at=now))
+
+
+@write_transaction()
+def end_session(raw, now):
+    """Logging out: this session ends on the server, so a copy of its cookie stops working."""
+    if isinstance(raw, str):
+        db.session.execute(update(LoginSession).where(
+            LoginSession.token_hash == hash_token(raw), LoginSession.ended_at.is_(None))
+            .values(ended_at=now))
+
+
+@write_transaction()
+def end_every_session(user_id, now):
+    """Sign out everywhere: every session of the person ends, this one too."""
+    _end_sessions_of(user_id, now)
+
+
+def _end_sessions_of(user_id, now):
+    db.session.execute(update(LoginSession).where(
+        LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)).values(ended_at=now))
 
 
 def _enqueue_for_user(kind, user, now, **payload):
@@ -167,7 +230,8 @@ def set_password_with_token(raw, password, now):
     user = token.user
     rules.check_password_quality(password, current_app.config["PASSWORD_MIN_LENGTH"], user.email)
     user.set_password(password)
-    user.last_login_at = now
+    # Whoever knew the old password may be signed in somewhere: every session ends.
+    _end_sessions_of(user.id, now)
     return user
 
 
@@ -175,7 +239,6 @@ def set_password_with_token(raw, password, now):
 def login_with_token(raw, now):
     """Demo sign-in links (development only)."""
     token = _use_token(raw, (AccountToken.LOGIN,), now)
-    token.user.last_login_at = now
     return token.user
 
 

@@ -7,6 +7,7 @@ from ..domain import retention
 from ..domain.errors import NotFound
 from ..extensions import db
 from ..models import ActivityEntry, Event, OutboxMessage, Registration, SessionChoice
+from ..util.time import shift
 from .booking import promote_from_waiting_list
 from .unit_of_work import lock_rows, write_transaction
 
@@ -91,7 +92,7 @@ def personal_data(registration):
 
 
 def _after(moment, days):
-    return (moment + timedelta(days=days)).isoformat() + "Z"
+    return shift(moment, timedelta(days=days)).isoformat() + "Z"
 
 
 @write_transaction()

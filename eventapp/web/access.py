@@ -3,16 +3,21 @@
 Rules: "public" (anyone), "manage_token" (holder of a participant's manage link, checked
 in the view), "signed_in", "organiser", "lead" (a lead or organiser; which sessions a lead
 may see is checked per session with `ensure_can_lead`).
+
+The rule also decides caching: every page behind a manage link or a sign-in shows somebody's
+personal data, so no browser or proxy may keep it (`Cache-Control: no-store`).
 """
 import functools
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 RULES = ("public", "manage_token", "signed_in", "organiser", "lead")
+PERSONAL = ("manage_token", "signed_in", "organiser", "lead")
 
 
-def access(rule):
+def access(rule, personal=None):
+    """`personal=True` marks a public page that still shows the visitor's own data."""
     if rule not in RULES:
         raise ValueError(rule)
 
@@ -29,9 +34,18 @@ def access(rule):
             return view(*args, **kwargs)
 
         wrapper.access_rule = rule
+        wrapper.personal = rule in PERSONAL if personal is None else personal
         return wrapper
 
     return decorate
+
+
+def no_store_for_personal_pages(response):
+    """after_request: what a personal page answered (its errors and exports too) is not kept."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "personal", False):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def leads_session(user, session):

@@ -145,7 +145,11 @@ def _http_error(error):
     code = error.code if isinstance(error, HTTPException) else 500
     if code not in HTTP_ERROR_PAGES:
         code = 500 if code >= 500 else 400
-    return _error_page(code)
+    page, code = _error_page(code)
+    # A 429 or 503 says when to try again (werkzeug's retry_after).
+    retry_after = [(k, v) for k, v in error.get_headers() if k == "Retry-After"] if (
+        isinstance(error, HTTPException)) else []
+    return page, code, retry_after
 
 
 def _domain_error(error):

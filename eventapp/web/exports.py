@@ -118,14 +118,15 @@ def session_file_name(kind, session):
 
 
 def download(header, rows, fmt, name, sheet_title, heading=()):
-    """A CSV or XLSX attachment that no cache keeps (it holds personal data); `name` a
-    FileName."""
+    """A CSV or XLSX attachment named `name` (a FileName); the access rule of the page that
+    sends it keeps it out of caches."""
     from flask import Response
 
     if fmt == "csv":
-        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
+        # content_type, not mimetype: Flask would add a second "; charset=utf-8" to text/*.
+        body, content_type = to_csv(header, rows), "text/csv; charset=utf-8"
     else:
         body = to_xlsx(header, rows, title=sheet_title, heading=heading)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": name.content_disposition(fmt), "Cache-Control": "no-store"})
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, content_type=content_type, headers={
+        "Content-Disposition": name.content_disposition(fmt)})

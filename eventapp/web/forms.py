@@ -1,14 +1,17 @@
 """Form helpers shared by the blueprints: clean text, clear messages, and the participant's
 details and session choices (sign-up, manage link and the organiser's registration pages)."""
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..domain.signup import normalised_email
 from ..util.text import code_point, first_xml_forbidden
+from ..util.time import FIRST_YEAR, LAST_YEAR
 
 
 def strip(value):
@@ -34,12 +37,37 @@ def unsaveable_character(value):
     return first_xml_forbidden(value) or ("\x7f" if "\x7f" in value else None)
 
 
+def within_sane_years(form, field):
+    if isinstance(field.data, datetime) and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(_l("Enter a date between the years %(first)d and %(last)d.",
+                                 first=FIRST_YEAR, last=LAST_YEAR))
+
+
 class BaseForm(FlaskForm):
     """A FlaskForm (with its CSRF token) whose failed token check reads as a clear message,
-    and whose every text field refuses characters that cannot be saved."""
+    whose every text field refuses characters that cannot be saved, and which reads only
+    text: no form here takes a file, so a file (or a JSON value) sent in place of a field is
+    refused with a field error instead of reaching a validator."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is None:
+                return None
+            text, form.not_text = MultiDict(), set()
+            for name, value in wrapped.items(multi=True):
+                if isinstance(value, str):
+                    text.add(name, value)
+                else:
+                    form.not_text.add(name)
+            return text
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
+        for name in getattr(self, "not_text", ()):
+            if name in self:
+                self[name].errors = [_l("Write this as text, not as a file.")]
+                valid = False
         for field in self:
             if field.name == self.meta.csrf_field_name or field.type == "PasswordField":
                 continue  # a password is hashed, never shown or exported

@@ -2,7 +2,8 @@
 
 LOG_FORMAT=text (default) gives `ts level logger request_id=... message key=value ...`,
 LOG_FORMAT=json one JSON object per line. Paths are logged without their query string, and
-secrets that live in a path (a manage link's token) are replaced by `<redacted>`.
+secrets that live in a path (a manage link's token) are replaced by `<redacted>`: in our
+request line, and in the one werkzeug's development server (`make run`) prints.
 """
 import json
 import logging
@@ -13,6 +14,8 @@ import time
 from datetime import datetime, timezone
 
 from flask import g, has_request_context, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 request_log = logging.getLogger("eventapp.request")
 
@@ -21,6 +24,8 @@ SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 REDACTED = "<redacted>"
 # Paths whose segment after the prefix is a credential, also when no route matched.
 SECRET_SEGMENTS = re.compile(r"^(/manage/)[^/]+")
+# The request line inside werkzeug's access log line ("GET /path?query HTTP/1.1").
+REQUEST_LINE = re.compile(r"(?P<method>[A-Z]+) (?P<target>/\S*) (?P<version>HTTP/\d(?:\.\d)?)")
 
 
 class RequestIdFilter(logging.Filter):
@@ -100,6 +105,40 @@ def configure_logging(app):
     app.before_request(_start_request)
     app.after_request(_finish_request)
     app.teardown_request(_log_unfinished_request)
+    _redact_development_server_log(app)
+
+
+class DevelopmentServerRedaction(logging.Filter):
+    """Werkzeug's development server logs each request line with its full path and query:
+    the same redaction as our request line (found through the app's URL map)."""
+
+    def __init__(self, url_map):
+        super().__init__()
+        self.url_map = url_map
+
+    def filter(self, record):
+        message = record.getMessage()
+        redacted = REQUEST_LINE.sub(
+            lambda m: f"{m['method']} {self.redact(m['method'], m['target'])} {m['version']}",
+            message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+    def redact(self, method, target):
+        path = target.split("?", 1)[0]
+        try:
+            _endpoint, view_args = self.url_map.bind("localhost").match(path, method=method)
+        except (HTTPException, RequestRedirect):
+            view_args = {}
+        return redact_path(path, view_args)
+
+
+def _redact_development_server_log(app):
+    werkzeug_log = logging.getLogger("werkzeug")
+    for old in [f for f in werkzeug_log.filters if isinstance(f, DevelopmentServerRedaction)]:
+        werkzeug_log.removeFilter(old)
+    werkzeug_log.addFilter(DevelopmentServerRedaction(app.url_map))
 
 
 def _start_request():

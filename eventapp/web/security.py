@@ -1,7 +1,8 @@
-"""Security headers, cookies and proxies: Flask-Talisman, ProxyFix."""
+"""Security headers, cookies and proxies: Flask-Talisman, ProxyFix, no-store on personal pages."""
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import talisman
+from .access import no_store_for_personal_pages
 
 # No inline script or style anywhere in the pages (emails are not pages).
 CONTENT_SECURITY_POLICY = {
@@ -34,6 +35,7 @@ def register_security(app):
         session_cookie_http_only=True,
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )
+    app.after_request(no_store_for_personal_pages)
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_port=proxies)

@@ -65,6 +65,8 @@ STAFF = {
         sheet="Närvarolista", print="Skriv ut", pdf="Ladda ner som PDF",
         checkin="Incheckning", arrived="På plats", undo="Ångra", tally="{n} på plats",
         topics="Ämnen för dialogen", email_participants="Mejla deltagarna",
+        account="Ditt konto", everywhere="Logga ut överallt",
+        everywhere_question="Logga ut överallt?", everywhere_yes="Ja, logga ut överallt",
     ),
     "en": SimpleNamespace(
         in_english="In English",
@@ -96,6 +98,8 @@ STAFF = {
         sheet="Attendance sheet", print="Print", pdf="Download as PDF",
         checkin="Check-in", arrived="Arrived", undo="Undo", tally="{n} arrived",
         topics="Topics for the dialogue", email_participants="Email participants",
+        account="Your account", everywhere="Log out everywhere",
+        everywhere_question="Log out everywhere?", everywhere_yes="Yes, log out everywhere",
     ),
 }
 
@@ -524,3 +528,13 @@ def test_session_lead_works_through_their_session_on_a_phone_with_the_keyboard(
     expect(preview).to_contain_text("Inför dialogmötet")
     expect(preview).to_contain_text(str(len(demo.confirmed)))
     see(checker, "message-preview", kind="message")
+
+    # The name in the header opens the account page; from it, log out everywhere.
+    person.activate(page.get_by_role("link", name="Kaj Beckman"))
+    expect(heading(page)).to_have_text(t.account)
+    see(checker, "account")
+    person.activate(page.get_by_role("link", name=t.everywhere))
+    expect(heading(page)).to_have_text(t.everywhere_question)
+    see(checker, "log-out-everywhere")
+    person.activate(page.get_by_role("button", name=t.everywhere_yes))
+    expect(heading(page)).to_have_text(t.log_in)

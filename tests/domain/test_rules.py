@@ -97,3 +97,31 @@ def test_retries_back_off_exponentially_and_give_up_at_the_limit():
     assert delivery.next_attempt(NOW, 3, 5) == NOW + timedelta(seconds=120)
     assert delivery.retry_delay(30) == timedelta(hours=1)
     assert delivery.next_attempt(NOW, 5, 5) is None
+
+
+@pytest.mark.parametrize("code, answer, kept", [
+    (550, "5.1.1 <anna.l@example.se>: Recipient address rejected",
+     "550 5.1.1 <address>: Recipient address rejected"),
+    (552, "Mailbox full (user anna.l@example.se),\r\n try later",
+     "552 Mailbox full (user <address>), try later"),
+    (None, "ConnectionRefusedError: [Errno 111] Connection refused",
+     "ConnectionRefusedError: [Errno 111] Connection refused"),
+])
+def test_a_delivery_failure_keeps_the_code_and_answer_but_no_address(code, answer, kept):
+    assert delivery.failure_text(code, answer) == kept
+
+
+@pytest.mark.parametrize("header, said", [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0", "Edge, Windows"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+     "Gecko) Version/17.5 Mobile/15E148 Safari/604.1", "Safari, iPhone"),
+    ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
+     "Chrome, Android"),
+    ("curl/8.5.0", ""),
+    (None, ""),
+])
+def test_a_browser_is_named_by_its_product_and_system(header, said):
+    from eventapp.util.useragent import summary
+
+    assert summary(header) == said

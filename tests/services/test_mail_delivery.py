@@ -179,6 +179,21 @@ def test_a_permanent_refusal_is_failed_without_retrying(app, inbox):
     assert inbox.messages == []
 
 
+def test_a_refused_recipient_is_logged_and_stored_without_the_address(app, inbox, caplog):
+    # Erasure cannot reach a log file: a failure leaves the SMTP code and a redacted answer.
+    inbox.refuse_recipients.add("deltagare1@example.org")
+    with app.app_context(), caplog.at_level(logging.INFO):
+        event = make_event()
+        sign_up(event, 1)
+        assert deliver_due()["failed"] == 1
+        error = db.session.scalar(select(OutboxMessage.last_error))
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("eventapp"))
+    assert "mail delivery failed" in ours
+    for text in (error, ours):
+        assert "deltagare1" not in text
+        assert "550 5.1.1 <address>: Recipient address rejected: User unknown" in text
+
+
 def test_without_a_mail_server_messages_are_kept_and_printed_to_the_log(make_app, caplog):
     app = make_app(MAIL_SERVER=None)
     with app.app_context(), caplog.at_level(logging.INFO, logger="eventapp.mail"):

@@ -156,3 +156,52 @@ def test_every_route_declares_who_may_open_it(app):
         if getattr(view, "access_rule", None) is None:
             missing.append(rule.endpoint)
     assert missing == [], "add @access(...) to these views"
+
+
+def personal_pages(app, ids, token):
+    """Every GET page that shows somebody's personal data, with the visitor allowed to see it:
+    the staff pages (as the organiser) and the manage link's pages (as its holder)."""
+    pages = [(build(rule, ids), "organiser") for rule in staff_rules(app) if "GET" in rule.methods]
+    pages += [(rule.rule.replace("<token>", token), "participant")
+              for rule in app.url_map.iter_rules()
+              if "GET" in rule.methods and "token" in rule.arguments
+              and getattr(app.view_functions[rule.endpoint], "access_rule", "") == "manage_token"]
+    return pages
+
+
+def test_no_personal_page_may_be_kept_by_a_browser_or_proxy_cache(app, world):
+    ids, clients = world
+    with app.app_context():
+        token = manage_token(db.session.get(Registration, ids["registration_id"]))
+    pages = personal_pages(app, ids, token)
+    assert len(pages) >= 20
+    stored = {}
+    for url, visitor in pages:
+        response = clients[visitor].get(url)
+        assert response.status_code == 200, url
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            stored[url] = response.headers.get("Cache-Control")
+    assert stored == {}
+
+
+def test_the_thank_you_page_is_not_stored_but_public_pages_keep_their_caching(app, inbox):
+    from tests.helpers import signup_data
+
+    client = app.test_client()
+    with app.app_context():
+        event = make_event()
+        slug = event.slug
+        data = signup_data(client, event)
+    thanks = client.get(client.post(f"/events/{slug}/signup", data=data).location)
+    assert "Deltagare 1" in thanks.get_data(as_text=True)
+    assert "no-store" in thanks.headers["Cache-Control"]
+    for url in ("/", f"/events/{slug}", "/privacy"):
+        assert "no-store" not in client.get(url).headers.get("Cache-Control", ""), url
+
+
+def test_csv_exports_name_their_character_set_once(app, world):
+    ids, clients = world
+    for url in (f"/organiser/events/{ids['event_id']}/export.csv",
+                f"/lead/sessions/{ids['session_id']}/export.csv"):
+        response = clients["organiser"].get(url)
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8", url

@@ -123,7 +123,7 @@ def test_a_wrong_password_and_an_unknown_address_read_the_same(app):
 
 
 def test_login_attempts_are_limited_per_address_with_a_clear_message(make_app, inbox):
-    app = make_app(RATELIMIT_PER_EMAIL="3 per minute")
+    app = make_app(RATELIMIT_LOGIN_PER_ACCOUNT="3 per minute")
     client = app.test_client()
     with app.app_context():
         make_user()

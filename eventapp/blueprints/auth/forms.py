@@ -34,3 +34,7 @@ class SetPasswordForm(BaseForm):
 
 class LogoutForm(BaseForm):
     submit = SubmitField(_l("Log out"))
+
+
+class SignOutEverywhereForm(BaseForm):
+    submit = SubmitField(_l("Yes, log out everywhere"))

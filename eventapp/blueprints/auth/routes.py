@@ -1,34 +1,51 @@
-"""Signing in and out, choosing a password from an invitation, resetting a forgotten one."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+"""Signing in and out, the account page, choosing a password from an invitation, resetting a
+forgotten one. A signed-in browser is a session kept on the server (services/accounts.py)."""
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ...domain.errors import InvalidToken, PasswordTooWeak
+from ...domain import accounts as account_rules
+from ...domain.errors import Busy, InvalidToken, PasswordTooWeak
 from ...extensions import limiter, login_manager
-from ...extensions import db
-from ...models import AccountToken, User
+from ...models import AccountToken
 from ...services import accounts
+from ...util import useragent
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import message_for
-from ...web.ratelimits import email_from_form, per_address, per_email
+from ...web.devices import known_device, remember_device
+from ...web.ratelimits import per_address, spend_for_address, spend_sign_in_attempt
 from ...web.redirects import safe_next
-from .forms import ForgotPasswordForm, LoginForm, LogoutForm, SetPasswordForm
+from .forms import ForgotPasswordForm, LoginForm, LogoutForm, SetPasswordForm, SignOutEverywhereForm
 
 bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    # "<id>:<session version>": a password change signs out every other browser.
-    try:
-        raw_id, version = user_id.split(":")
-        user = db.session.get(User, int(raw_id))
-    except (ValueError, AttributeError):
-        return None
-    if user is None or str(user.session_version) != version or not user.active:
-        return None
-    return user
+def load_user(session_id):
+    # The cookie holds the session's random id: an ended session signs nobody in.
+    return accounts.session_user(session_id, utcnow())
+
+
+@bp.after_app_request
+def _keep_session_seen(response):
+    """Keep "last seen" (the idle limit counts from it) without a write on every page."""
+    user = g.get("_login_user")
+    login = getattr(user, "login_session", None)
+    now = utcnow()
+    if login is not None and account_rules.session_seen_long_ago(login.last_seen_at, now):
+        try:
+            accounts.note_session_seen(login.id, now)
+        except Busy:
+            pass  # noted on a later page instead
+    return response
+
+
+def sign_in(user, now):
+    """A new server-side session for this browser, and Flask-Login's cookie naming it."""
+    user.session_token = accounts.start_session(
+        user.id, useragent.summary(request.headers.get("User-Agent")), now)
+    login_user(user)
 
 
 def landing_page(user):
@@ -39,7 +56,6 @@ def landing_page(user):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@limiter.limit(per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def login():
     if current_user.is_authenticated:
@@ -48,11 +64,14 @@ def login():
     failed = False
     if form.validate_on_submit():
         now = utcnow()
+        device = known_device(form.email.data)
+        spend_sign_in_attempt(form.email.data, device)
         user = accounts.authenticate(form.email.data, form.password.data, now)
         if user is not None:
-            login_user(user)
-            accounts.record_login(user.id, now)
-            return redirect(safe_next(request.args.get("next"), landing_page(user)))
+            sign_in(user, now)
+            return remember_device(
+                redirect(safe_next(request.args.get("next"), landing_page(user))),
+                form.email.data, device)
         failed = True
     return render_template("auth/login.html", form=form, failed=failed), (
         400 if form.is_submitted() else 200)
@@ -63,18 +82,40 @@ def login():
 def logout():
     if not LogoutForm().validate_on_submit():
         abort(400)  # no valid CSRF token: somebody else's page tried to sign you out
+    if current_user.is_authenticated:
+        accounts.end_session(current_user.get_id(), utcnow())
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("public.index"))
 
 
+@bp.get("/account")
+@access("signed_in")
+def account():
+    return render_template("auth/account.html", sessions=accounts.live_sessions(
+        current_user.id, utcnow()), this_session=current_user.login_session)
+
+
+@bp.route("/account/sign-out-everywhere", methods=["GET", "POST"])
+@access("signed_in")
+def sign_out_everywhere():
+    form = SignOutEverywhereForm()
+    if form.validate_on_submit():
+        accounts.end_every_session(current_user.id, utcnow())
+        logout_user()
+        flash(_("You are logged out everywhere: on every browser and device."), "success")
+        return redirect(url_for(".login"))
+    return render_template("auth/sign_out_everywhere.html", form=form), (
+        400 if form.is_submitted() else 200)
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@limiter.limit(per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        spend_for_address("password-reset", form.email.data)
         accounts.request_password_reset(form.email.data, utcnow(), str(get_locale()))
         flash(_("If the address has an account, a link to choose a new password is on its way. "
                 "It works once, for a short time."), "success")
@@ -101,9 +142,9 @@ def set_password(token):
         except InvalidToken:
             return render_template("auth/token_invalid.html"), 404
         else:
-            login_user(user)
+            sign_in(user, now)
             flash(_("Your password is saved and you are logged in."), "success")
-            return redirect(landing_page(user))
+            return remember_device(redirect(landing_page(user)), user.email)
     return render_template("auth/set_password.html", form=form, weak=weak,
                            invited=found.purpose == AccountToken.INVITE,
                            name=found.user.name), (400 if form.is_submitted() else 200)
@@ -115,9 +156,10 @@ def login_with_token(token):
     """One-time sign-in links printed by `flask demo-logins` (development only)."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:
         return render_template("auth/token_invalid.html"), 404
+    now = utcnow()
     try:
-        user = accounts.login_with_token(token, utcnow())
+        user = accounts.login_with_token(token, now)
     except InvalidToken:
         return render_template("auth/token_invalid.html"), 404
-    login_user(user)
+    sign_in(user, now)
     return redirect(landing_page(user))

@@ -189,8 +189,7 @@ def sheet_pdf(session_id):
     body = attendance_pdf(session, [c.registration for c in confirmed])
     name = session_file_name(_("Attendance sheet"), session)
     return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": name.content_disposition("pdf", "inline"),
-        "Cache-Control": "no-store"})
+        "Content-Disposition": name.content_disposition("pdf", "inline")})
 
 
 @bp.get("/sessions/<int:session_id>/checkin")

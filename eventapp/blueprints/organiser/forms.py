@@ -24,6 +24,7 @@ from ...web.forms import (
     fix_choice_messages,
     normalise_email,
     strip,
+    within_sane_years,
 )
 
 FORMAT = "%Y-%m-%dT%H:%M"
@@ -42,7 +43,7 @@ def _text(label, max_length=5000):
 
 def _when(label, required=True):
     first = InputRequired(_l("Enter a date and time.")) if required else Optional()
-    return DateTimeLocalField(label, format=FORMAT, validators=[first],
+    return DateTimeLocalField(label, format=FORMAT, validators=[first, within_sane_years],
                               render_kw={"step": "60"})
 
 

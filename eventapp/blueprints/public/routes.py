@@ -17,7 +17,7 @@ from ...web.forms import (
     session_choices,
 )
 from ...web.pagecache import cached_page
-from ...web.ratelimits import email_from_form, per_address, per_email, signup_per_email
+from ...web.ratelimits import per_address, spend_for_address
 from ...web.redirects import safe_next
 from ...web.seats import seat_labeller
 from ...web.tokens import read_manage_token
@@ -64,7 +64,6 @@ def event(slug):
 
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@limiter.limit(signup_per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def signup_form(slug):
     if request.method == "GET":
@@ -86,6 +85,7 @@ def _signup_form(slug):
     summary_error = None
     status = 400 if form.is_submitted() else 200
     if state == signup.OPEN and form.validate_on_submit():
+        spend_for_address("signup", form.email.data, "RATELIMIT_SIGNUP_PER_EMAIL")
         details = details_from_form(form)
         choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
         try:
@@ -156,7 +156,7 @@ def _relabel(form, event, label):
 
 
 @bp.get("/events/<slug>/thanks")
-@access("public")
+@access("public", personal=True)
 def thanks(slug):
     event = _event_or_404(slug, "event")
     registration_id = session.get("registration_id")
@@ -172,12 +172,12 @@ def thanks(slug):
 
 @bp.route("/events/<slug>/link", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@limiter.limit(per_email, key_func=email_from_form, methods=["POST"])
 @access("public")
 def resend_link(slug):
     event = _event_or_404(slug, "event")
     form = ResendLinkForm()
     if form.validate_on_submit():
+        spend_for_address("manage-link", form.email.data)
         booking.send_manage_link(event.id, form.email.data, utcnow())
         # The same answer whether or not the address is registered.
         flash(_("If the address is registered for this event, a new link is on its way. "
@@ -353,7 +353,6 @@ def my_data_json(token):
     registration = _registration_from_token(token)
     response = jsonify(privacy_service.personal_data(registration))
     response.headers["Content-Disposition"] = 'attachment; filename="mina-uppgifter.json"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
