@@ -5,14 +5,19 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
+# flask run reads these; config.py makes the development BASE_URL (links in mail, demo
+# sign-in links) from them unless BASE_URL is set, so `make run PORT=5102` links to :5102.
+export FLASK_RUN_HOST := $(HOST)
+export FLASK_RUN_PORT := $(PORT)
 # Tests run in parallel with nothing; keep pip quiet about the optional local index.
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: run test test-browser install install-dev translations extract-messages db demo worker lock clean fuzz audit
+.PHONY: run test test-browser install install-dev translations extract-messages db demo demo-logins worker lock clean fuzz audit
 
 # The development secret key (instance/secret_key) is made by create_app() on its first start.
 run: install translations db demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with the mail worker beside it (Ctrl-C stops both)."
+	@echo "Sign-in links for the demo accounts: make demo-logins$(if $(filter-out 5000,$(PORT)), PORT=$(PORT))"
 	@$(BIN)/flask mail-worker & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
@@ -50,6 +55,10 @@ db: install
 
 demo: install
 	$(BIN)/flask load-demo
+
+# One-time sign-in links for the demo organiser and leads, pointing at HOST:PORT.
+demo-logins: install
+	$(BIN)/flask demo-logins
 
 worker: install
 	$(BIN)/flask mail-worker

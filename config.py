@@ -18,6 +18,18 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def development_base_url(environ=os.environ):
+    """Where `flask run` (and `make run HOST=... PORT=...`) serves, for links in mail and
+    sign-in links when BASE_URL is not set. Production refuses to start without BASE_URL."""
+    host = (environ.get("FLASK_RUN_HOST") or "127.0.0.1").strip()
+    if host in ("0.0.0.0", "::", "[::]"):  # every interface: link to this machine itself
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    port = (environ.get("FLASK_RUN_PORT") or "5000").strip()
+    return f"http://{host}:{port}"
+
+
 class Config:
     # Without one (development), create_app() makes a key once in instance/secret_key.
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
@@ -29,7 +41,7 @@ class Config:
     # timeout) before the person is told "busy, try again" (503): well below gunicorn's 30 s.
     DATABASE_LOCK_TIMEOUT_MS = _int("DATABASE_LOCK_TIMEOUT_MS", 10_000)
     # Absolute links in mail and calendar files come only from here, never from a Host header.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    BASE_URL = (os.environ.get("BASE_URL") or development_base_url()).rstrip("/")
 
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"

@@ -1,5 +1,5 @@
 """Small helpers for HTTP tests: CSRF tokens from real pages, text of a response, SQL
-counted, the sign-up form's data, what the log handler writes."""
+counted, the sign-up form's data, what the log handler writes, an export's sheet."""
 import io
 import logging
 import re
@@ -97,3 +97,14 @@ def log_output():
         yield stream
     finally:
         handler.setStream(previous)
+
+
+def xlsx_sheet(data):
+    """(heading lines, table rows) of an exported workbook: the lines above the first empty
+    row say what the list is; the table (its header first) follows. Empty cells read ""."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).active
+    rows = [[v if v is not None else "" for v in row] for row in sheet.iter_rows(values_only=True)]
+    blank = next(i for i, row in enumerate(rows) if not any(row))
+    return [row[0] for row in rows[:blank]], rows[blank + 1:]

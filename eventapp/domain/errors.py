@@ -98,6 +98,16 @@ class InvalidTransition(DomainError):
     code = "invalid_transition"
 
 
+class PeopleSignedUp(DomainError):
+    """An event people have signed up for cannot go back to draft: close or cancel it."""
+
+    code = "people_signed_up"
+
+    def __init__(self, count=0):
+        super().__init__(count)
+        self.count = count
+
+
 class HasRegistrations(DomainError):
     """A session or block with registrations cannot be deleted; cancel or move people first."""
 

@@ -33,8 +33,10 @@ SUBJECTS = {
     "reminder": lambda ctx: ctx["reminder_subject"],
 }
 STAFF_SUBJECTS = {
-    "account_invite": lambda: gettext("Your account for Digitala Västerbotten events"),
-    "password_reset": lambda: gettext("Choose a new password"),
+    "account_invite": lambda payload: gettext(
+        "You are invited to lead a dialogue session: %(event)s", event=payload["event"])
+    if payload.get("event") else gettext("Your account for Digitala Västerbotten events"),
+    "password_reset": lambda payload: gettext("Choose a new password"),
 }
 WITH_CALENDAR = {"confirmation", "changed", "promoted", "cancelled", "event_cancelled"}
 CANCELLING = {"cancelled", "event_cancelled"}
@@ -137,7 +139,7 @@ def build_staff_message(row, context):
             "login_url": url_for("auth.login", _external=True),
         }
         message = Message(
-            subject=STAFF_SUBJECTS[row.kind](),
+            subject=STAFF_SUBJECTS[row.kind](values["payload"]),
             recipients=[row.to_address],
             body=render_template(f"email/{row.kind}.txt", **values),
             html=render_template(f"email/{row.kind}.html", **values),

@@ -130,8 +130,10 @@ def invite(email, name, now, organiser=False, lead=False, invited_by=None, local
 
 
 def invite_in_transaction(email, name, now, organiser=False, lead=False, invited_by=None,
-                          locale="sv"):
-    """invite(), as one step of a use case that has its write transaction open already."""
+                          locale="sv", led=None):
+    """invite(), as one step of a use case that has its write transaction open already.
+    `led`: (event title, session title) of the dialogue session the person is invited to
+    lead, named in the mail."""
     user = find_user(email)
     if user is None:
         user = User(email=normalised_email(email), email_key=email_key(email), name=name.strip())
@@ -140,8 +142,10 @@ def invite_in_transaction(email, name, now, organiser=False, lead=False, invited
     user.is_lead = user.is_lead or lead
     db.session.flush()
     if not user.password_hash:
+        # The mail is rendered from this payload alone: the titles as they are now.
+        titles = dict(zip(("event", "session"), led)) if led else {}
         message = _enqueue_for_user("account_invite", user, now,
-                                    invited_by=invited_by.name if invited_by else "")
+                                    invited_by=invited_by.name if invited_by else "", **titles)
         message.locale = locale
     return user
 

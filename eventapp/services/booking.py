@@ -143,10 +143,12 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
 
 
 @write_transaction()
-def change_sessions(registration_id, choices, now, actor=None):
+def change_sessions(registration_id, choices, now, actor=None, notify=True):
     """Move a registration to other sessions; freed seats go to those waiting.
 
-    An organiser (`actor`) may move people after sign-up has closed; capacity still holds.
+    An organiser (`actor`) may move people after sign-up has closed, and may leave the
+    person untold (`notify=False`); capacity still holds, and whoever moves up from a
+    waiting list is told all the same.
     """
     registration = _load_active(registration_id)
     event = registration.event
@@ -168,16 +170,21 @@ def change_sessions(registration_id, choices, now, actor=None):
         if registration.choice_for_block(b) is not None
     }
     sessions = lock_rows(DialogueSession, set(moves.values()) | left)
+    # What the activity log says: from which session to which, per block, as titles.
+    moved = [{"from": c.session.title if (c := registration.choice_for_block(b)) else "",
+              "to": sessions[session_id].title} for b, session_id in sorted(moves.items())]
     for session_id in moves.values():
         _take_place(registration, sessions[session_id], now)
     for session_id in sorted(left):
         promote_from_waiting_list(sessions[session_id], now)
     registration.ics_sequence += 1
     registration.updated_at = now
-    enqueue("changed", registration, now, sequence=registration.ics_sequence)
+    if notify:
+        enqueue("changed", registration, now, sequence=registration.ics_sequence)
     if actor is not None:
         log_activity(event.id, actor, "registration.moved", registration.name, now,
-                     registration_id=registration.id, sessions=sorted(moves.values()))
+                     registration_id=registration.id, sessions=sorted(moves.values()),
+                     moves=moved, notified=notify)
     return registration, True
 
 

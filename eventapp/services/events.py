@@ -79,18 +79,23 @@ def update_event(event_id, values, actor, now):
     event.updated_at = now
     ensure_automatic_reminder(event, now)
     if event.capacity is not None:
-        registered = db.session.scalar(select(func.count(Registration.id)).where(
-            Registration.event_id == event.id, Registration.status == Registration.ACTIVE))
-        capacity.ensure_capacity_allowed(event.capacity, registered)
+        capacity.ensure_capacity_allowed(event.capacity, _active_count(event.id))
     log_activity(event.id, actor, "event.edited", event.title, now)
     return event
 
 
 @write_transaction()
 def change_status(event_id, action, actor, now):
-    """publish, close, reopen or cancel; cancelling tells everyone registered by email."""
+    """publish, close, reopen, cancel or unpublish (back to draft while nobody has signed
+    up); cancelling tells everyone registered by email."""
     event = lock_rows(Event, [event_id])[event_id]
-    event.status = lifecycle.next_status(event.status, action)
+    signed_up = 0
+    if action == "unpublish":
+        # A sign-up holds its session rows locked until it commits: taking them here first
+        # means one that is under way is counted, not left behind on a draft.
+        lock_rows(DialogueSession, [s.id for block in event.blocks for s in block.sessions])
+        signed_up = _active_count(event.id)
+    event.status = lifecycle.next_status(event.status, action, signed_up)
     event.updated_at = now
     if action == "cancel":
         for registration in _active_registrations(event.id):
@@ -141,6 +146,11 @@ def _copy_programme(source, copy):
             new_session.leads = list(s.leads)
             new_block.sessions.append(new_session)
         copy.blocks.append(new_block)
+
+
+def _active_count(event_id):
+    return db.session.scalar(select(func.count(Registration.id)).where(
+        Registration.event_id == event_id, Registration.status == Registration.ACTIVE))
 
 
 def _active_registrations(event_id):

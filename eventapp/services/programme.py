@@ -157,7 +157,8 @@ def save_session(event_id, block_id, session_id, values, actor, now, locale="sv"
         dropped = [lead for lead in session.leads if lead.id in removed]
         added, invited = [], []
         for row, name, email in values.get("new_leads") or ():
-            lead, new_account = _lead_for(event_id, row, name, email, actor, now, locale)
+            lead, new_account = _lead_for(event_id, row, name, email, actor, now, locale,
+                                          led=(block.event.title, values["title"]))
             if new_account:
                 invited.append(lead.name)
             if lead not in leads:
@@ -189,10 +190,10 @@ def clashes_of(event_id, session):
     return rules.clashes(_booking(session, session.block), _event_bookings(event_id))
 
 
-def _lead_for(event_id, row, name, email, actor, now, locale):
+def _lead_for(event_id, row, name, email, actor, now, locale, led=None):
     """(lead, whether they are new and invited) for a form row. With an address: that person,
-    invited by email if they have no account yet. By name alone: the one known lead of that
-    name."""
+    invited by email if they have no account yet (`led`: the event and session titles the
+    invitation names). By name alone: the one known lead of that name."""
     if not email:
         matches = rules.leads_named(name, known_leads(event_id))
         if len(matches) != 1:
@@ -202,7 +203,7 @@ def _lead_for(event_id, row, name, email, actor, now, locale):
     new_account = user is None
     if new_account:
         user = accounts.invite_in_transaction(email, name, now, lead=True, invited_by=actor,
-                                              locale=locale)
+                                              locale=locale, led=led)
     user.is_lead = True
     lead = db.session.scalar(select(Lead).where(Lead.user_id == user.id).order_by(Lead.id).limit(1))
     if lead is None:  # a lead listed before accounts existed keeps their row

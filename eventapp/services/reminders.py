@@ -214,13 +214,14 @@ def placeholder_context(event, locale, manage_link, registration=None):
         recipient=recipient, sample_session=sample)
 
 
-def preview(event, texts, audience):
-    """How many the reminder reaches, and each language version of it as the first of them
-    will read it (samples while nobody is in the audience). Refuses unknown placeholders as
-    saving does."""
+def preview(event, texts, audience, person_id=None):
+    """How many the reminder reaches, who they are, and each language version of it as one
+    of them will read it: the person `person_id` if they are in the audience, else the
+    first (samples while nobody is in the audience). Refuses unknown placeholders as saving
+    does."""
     rules.check_placeholders(texts)
     people = audience_of(event.id, audience)
-    person = people[0] if people else None
+    person = next((p for p in people if p.id == person_id), people[0] if people else None)
     shown = []
     for locale in rules.versions(texts):
         with force_locale(locale):
@@ -230,4 +231,4 @@ def preview(event, texts, audience):
         subject, body = placeholders.fill_reminder(
             subject, body, placeholder_context(event, locale, stand_in, person))
         shown.append({"locale": locale, "subject": subject, "body": body})
-    return {"count": len(people), "person": person, "versions": shown}
+    return {"count": len(people), "person": person, "people": people, "versions": shown}

@@ -1,7 +1,7 @@
 """Read-side figures for the organiser's dashboard, lists and exports. No writes here."""
 from collections import Counter
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..domain.signup import DUPLICATE_PREFIX, key_behind
@@ -85,8 +85,16 @@ def totals(event):
     return {"active": int(row[0] or 0), "cancelled": int(row[1] or 0)}
 
 
-def registrations(event, q="", sort="name", descending=False, include_cancelled=False):
-    """The event's registrations with their choices loaded (a constant number of queries)."""
+PLACES = (SessionChoice.CONFIRMED, SessionChoice.WAITING)
+
+
+def registrations(event, q="", sort="name", descending=False, include_cancelled=False,
+                  session_id=None, place=None):
+    """The event's registrations with their choices loaded (a constant number of queries).
+
+    `session_id`: only those with a place in that session; `place` ("confirmed" or
+    "waiting"): only those with a seat, or on a waiting list (in that session, if given).
+    """
     query = (
         select(Registration)
         .where(Registration.event_id == event.id)
@@ -95,6 +103,15 @@ def registrations(event, q="", sort="name", descending=False, include_cancelled=
     )
     if not include_cancelled:
         query = query.where(Registration.status == Registration.ACTIVE)
+    if session_id is not None or place in PLACES:
+        held = []
+        if place in PLACES:
+            held.append(SessionChoice.state == place)
+        elif not include_cancelled:  # a cancelled registration's choices are cancelled too
+            held.append(SessionChoice.state.in_(PLACES))
+        if session_id is not None:
+            held.append(SessionChoice.session_id == session_id)
+        query = query.where(Registration.choices.any(and_(*held)))
     q = (q or "").strip()[:200]
     if q:
         like = f"%{q.lower()}%"

@@ -1,5 +1,7 @@
-"""Characters XML 1.0 cannot hold, which make an Excel file (XML inside) unreadable."""
+"""Pure text helpers: characters XML 1.0 cannot hold (which make an Excel file unreadable),
+text as typed split into paragraphs and lines, and ASCII slugs for file names."""
 import re
+import unicodedata
 
 # Everything outside XML 1.0's Char production: C0 controls but tab, line feed and carriage
 # return; lone surrogates; U+FFFE and U+FFFF. (openpyxl refuses the controls and writes the
@@ -20,3 +22,19 @@ def xml_safe(text: str) -> str:
 def code_point(char: str) -> str:
     """U+FFFF: how to name a character nobody can see."""
     return f"U+{ord(char):04X}"
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+
+
+def paragraphs(text):
+    """Text as typed in a browser (CRLF, CR or LF) as paragraphs, each a list of its lines:
+    a blank line starts a new paragraph, a single line break stays a line break."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    return [block.split("\n") for block in _BLANK_LINE.split(text) if block.strip()]
+
+
+def ascii_slug(text, max_length=60):
+    """"E-arkivhantering & bevarande" -> "e-arkivhantering-bevarande": safe in any file name."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_length].strip("-")

@@ -1,5 +1,5 @@
 """What the activity log's action codes mean, in the reader's language."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 LABELS = {
     "event.created": _l("Event created"),
@@ -10,6 +10,7 @@ LABELS = {
     "event.close": _l("Sign-up closed"),
     "event.reopen": _l("Sign-up reopened"),
     "event.cancel": _l("Event cancelled"),
+    "event.unpublish": _l("Taken back to draft"),
     "programme.saved": _l("Programme item saved"),
     "programme.deleted": _l("Programme item deleted"),
     "block.saved": _l("Parallel block saved"),
@@ -43,3 +44,16 @@ LABELS = {
 
 def activity_label(action):
     return LABELS.get(action, action)
+
+
+def activity_detail(entry):
+    """What an entry says beyond its label: for a move, from which session to which (and
+    whether the person was told)."""
+    details = entry.details or {}
+    if entry.action != "registration.moved" or not details.get("moves"):
+        return ""
+    text = "; ".join(_("from %(old)s to %(new)s", old=m.get("from") or "–", new=m.get("to") or "–")
+                     for m in details["moves"])
+    if details.get("notified") is False:
+        text += ", " + _("no email sent")
+    return text

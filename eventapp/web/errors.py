@@ -64,6 +64,9 @@ REGISTRY = dict([
            lambda error: {"n": error.confirmed}),
     _entry(errors.NotADraft, _l("Only drafts can be deleted. Cancel the event instead."), 409),
     _entry(errors.InvalidTransition, _l("That change of status is not possible now."), 409),
+    _entry(errors.PeopleSignedUp,
+           _l("People have signed up (%(n)d), so the event cannot go back to draft. Close "
+              "sign-up or cancel the event instead."), 409, lambda error: {"n": error.count}),
     _entry(errors.HasRegistrations,
            _l("People are registered here. Move or cancel them first."), 409),
     _entry(errors.UnknownLead, _l("No lead we know has that name. Enter their email address "

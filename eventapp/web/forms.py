@@ -5,7 +5,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
@@ -214,8 +214,10 @@ def block_field_name(block):
     return f"block_{block.id}"
 
 
-def choices_form_for(event, labels, **kwargs):
-    class ChoicesForm(BaseForm):
+def choices_form_for(event, labels, base=BaseForm, **kwargs):
+    """One session per block; `base` may add fields (the organiser's "tell the person")."""
+
+    class ChoicesForm(base):
         save = SubmitField(_l("Change session"))
 
     add_block_fields(ChoicesForm, event.blocks, labels)
@@ -229,3 +231,20 @@ def fix_choice_messages(form, event):
     for block in event.blocks:
         field = form[block_field_name(block)]
         field.gettext = lambda s, _f=field: str(_l("Choose one of the sessions offered."))
+
+
+def signup_form_for(event, labels, **kwargs):
+    """A sign-up form class for this event's parallel blocks, instantiated (the public
+    sign-up page, and the organiser's preview of it)."""
+
+    class SignupForm(DetailsForm):
+        consent = BooleanField(
+            _l("I have read how my personal data is handled and agree to it."),
+            validators=[DataRequired(_l("You must agree to the handling of personal data to sign up."))],
+        )
+        save = SubmitField(_l("Sign up"))
+
+    add_block_fields(SignupForm, event.blocks, labels)
+    form = SignupForm(**kwargs)
+    fix_choice_messages(form, event)
+    return apply_field_settings(form, event.field_settings or {})

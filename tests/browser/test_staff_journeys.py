@@ -9,13 +9,11 @@ languages and both databases at the price of two runs instead of four. The pairs
 PostgreSQL still sees both languages.
 """
 import csv
-import io
 import re
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -23,7 +21,7 @@ from eventapp.extensions import db
 from eventapp.models import DialogueSession, SessionChoice, User
 from eventapp.util.time import utc_to_local, utcnow
 from tests.factories import PASSWORD, make_user
-from tests.helpers import parts
+from tests.helpers import parts, xlsx_sheet
 
 from .checks import DESKTOP, PHONE
 from .test_journeys import TEXT as PARTICIPANT, Person, fill_in_about_you, session_radio
@@ -47,7 +45,8 @@ STAFF = {
         new_block="Nytt parallellt pass", add_session="Lägg till ett dialogmöte",
         new_session="Nytt dialogmöte", room="Lokal", capacity="Antal platser",
         name="Namn", lead_name="Namn på mötesledare 1", lead_email="E-post till mötesledare 1",
-        overview="Översikt", publish="Publicera", published="Evenemanget är publicerat",
+        overview="Översikt", review_and_publish="Granska och publicera", publish="Publicera",
+        published="Evenemanget är publicerat",
         cancel_event="Ställ in evenemanget",
         cancel_question="Vill du ställa in evenemanget? Alla anmälda får besked via e-post. "
                         "Det går inte att ångra.",
@@ -79,7 +78,8 @@ STAFF = {
         new_block="New parallel block", add_session="Add a session",
         new_session="New session", room="Room", capacity="Capacity (seats)",
         name="Name", lead_name="Name of lead 1", lead_email="Email of lead 1",
-        overview="Overview", publish="Publish", published="The event is published",
+        overview="Overview", review_and_publish="Review and publish", publish="Publish",
+        published="The event is published",
         cancel_event="Cancel the event",
         cancel_question="Cancel the event? Everyone registered is told by email. "
                         "It cannot be undone.",
@@ -355,7 +355,9 @@ def test_organiser_builds_publishes_and_runs_an_event(live, inbox, open_page, la
     assert_event_text_language(heading(page), lang)
     assert_current(page, t.overview)
     see(checker, "overview-draft", kind="overview")
-    page.get_by_role("button", name=t.publish).click()
+    page.get_by_role("link", name=t.review_and_publish).click()
+    expect(heading(page)).to_contain_text(t.review_and_publish)
+    page.get_by_role("button", name=t.publish, exact=True).click()
     expect(page.locator(".flash")).to_contain_text(t.published)
     expect(page.locator(".big-figures").first).to_contain_text(t.registered.format(n=0))
     see(checker, "overview-published", kind="overview")
@@ -469,6 +471,8 @@ def test_session_lead_works_through_their_session_on_a_phone_with_the_keyboard(
 
     everyone = sorted(demo.confirmed + demo.waiting)
     csv_file = download(checker, person, page.get_by_role("link", name=t.export_csv))
+    # Named after the session and its day (the real title: the browser reads filename*).
+    assert csv_file.suggested_filename.startswith(f"{t.attendee_list} {ARCHIVE} 20")
     assert csv_file.suggested_filename.endswith(".csv")
     with open(csv_file.path(), encoding="utf-8-sig", newline="") as f:
         table = list(csv.reader(f, delimiter=";"))
@@ -478,8 +482,8 @@ def test_session_lead_works_through_their_session_on_a_phone_with_the_keyboard(
     xlsx_file = download(checker, person, page.get_by_role("link", name=t.export_xlsx))
     assert xlsx_file.suggested_filename.endswith(".xlsx")
     with open(xlsx_file.path(), "rb") as f:  # no .xlsx suffix on the saved file: give bytes
-        sheet = load_workbook(io.BytesIO(f.read()), read_only=True).active
-    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+        heading_rows, table = xlsx_sheet(f.read())
+    assert heading_rows[0] == f"{t.attendee_list}: {ARCHIVE}"
     names = [row[table[0].index(t.name)] for row in table[1:]]
     assert sorted(names) == everyone
 

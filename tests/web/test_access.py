@@ -29,9 +29,10 @@ def world(app):
         from eventapp.util.time import utcnow
 
         reminder = ensure_automatic_reminder(event, utcnow())
+        draft = make_event(status="draft")
         db.session.commit()
         ids = {
-            "reminder_id": reminder.id,
+            "reminder_id": reminder.id, "draft_id": draft.id,
             "event_id": event.id, "block_id": block.id, "session_id": block.sessions[0].id,
             "registration_id": registration.id, "choice_id": registration.choices[0].id,
             "item_id": item.id, "action": "promote", "fmt": "csv",
@@ -57,8 +58,14 @@ def staff_rules(app):
             if r.endpoint.split(".")[0] in ("organiser", "lead")]
 
 
+# Pages about publishing a draft (a published event's redirect to its live page).
+DRAFT_PAGES = ("organiser.preview_event", "organiser.preview_signup", "organiser.publish")
+
+
 def build(rule, ids):
     values = {k: ids[k] for k in rule.arguments}
+    if rule.endpoint in DRAFT_PAGES:
+        values["event_id"] = ids["draft_id"]
     if rule.endpoint == "organiser.change_status":
         values["action"] = "close"
     if rule.endpoint == "organiser.registration_choice":

@@ -2,7 +2,6 @@
 import csv
 import io
 
-import openpyxl
 import pytest
 from sqlalchemy import event as sa_event, select
 
@@ -12,7 +11,7 @@ from eventapp.models import ActivityEntry, OutboxMessage, Registration, SessionC
 from eventapp.services import booking
 from eventapp.util.time import utcnow
 from tests.factories import details, make_event, make_lead_user, sign_up
-from tests.helpers import login, parts, post_form, text_of
+from tests.helpers import login, parts, post_form, text_of, xlsx_sheet
 
 
 @pytest.fixture
@@ -56,8 +55,7 @@ def test_exports_hold_exactly_what_the_screen_shows(app, led):
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     header, body = rows[0], rows[1:]
     assert header[:2] == ["Namn", "Organisation"]
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"{url}.xlsx?sort=organisation").data)).active
-    xlsx = [[v or "" for v in row] for row in sheet.iter_rows(values_only=True)]
+    _heading, xlsx = xlsx_sheet(client.get(f"{url}.xlsx?sort=organisation").data)
     assert xlsx[0] == header and xlsx[1:] == body
     with app.app_context():
         stored = {r.name: r for r in db.session.scalars(select(Registration))}

@@ -3,7 +3,6 @@ import csv
 import io
 from datetime import timedelta
 
-import openpyxl
 from sqlalchemy import select
 
 from eventapp.extensions import db
@@ -11,7 +10,7 @@ from eventapp.mail.delivery import deliver_due
 from eventapp.models import ActivityEntry, Event, Registration, SessionChoice
 from eventapp.util.time import utc_to_local, utcnow
 from tests.factories import make_event, make_user, sign_up
-from tests.helpers import login, parts, post_form, text_of
+from tests.helpers import login, parts, post_form, text_of, xlsx_sheet
 
 
 def local(dt):
@@ -81,7 +80,7 @@ def test_an_organiser_builds_publishes_and_runs_an_event_from_scratch(app, inbox
     reg_url = f"{base}/registrations/{registration_id}"
     response = post_form(organiser, f"{reg_url}/sessions", {
         f"block_{blocks['Förmiddag']}": str(sessions["AI i vården"]),
-        f"block_{blocks['Eftermiddag']}": str(sessions["AI-juridik"])}, page=reg_url)
+        f"block_{blocks['Eftermiddag']}": str(sessions["AI-juridik"]), "notify": "y"}, page=reg_url)
     assert response.status_code == 302
     with app.app_context():
         deliver_due()
@@ -217,8 +216,7 @@ def test_exports_open_in_excel_and_neutralise_formulas(app):
     assert rows[0][0] == "Namn"
     names = {r[0] for r in rows[1:]}
     assert names == {"'=HYPERLINK(\"http://x\")", "Örjan Öberg"}
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"{base}/export.xlsx").data)).active
-    values = list(sheet.iter_rows(values_only=True))
+    _heading, values = xlsx_sheet(client.get(f"{base}/export.xlsx").data)
     assert {v[0] for v in values[1:]} == names
     assert {v[2] for v in values[1:]} == {"Åsele kommun", "Umeå kommun"}
     with app.app_context():

@@ -1,7 +1,9 @@
 """The attendance sheet as a PDF, for when a browser's print is not at hand."""
 import os
 
-from flask_babel import format_date, format_time, gettext as _
+from flask_babel import gettext as _
+
+from ...web.exports import session_heading
 
 # A Unicode font if the machine has one (Debian: fonts-dejavu-core); otherwise the PDF's own
 # Helvetica, which covers Swedish letters but not every name, so others become "?".
@@ -35,15 +37,12 @@ def attendance_pdf(session, registrations):
         value = str(value or "")
         return value.encode("latin-1", "replace").decode("latin-1") if latin1 else value
 
-    event = session.block.event
-    pdf.set_title(text(f"{_('Attendance sheet')} – {session.title}"))
+    title, details = session_heading(_("Attendance sheet"), session)
+    pdf.set_title(text(title))
     pdf.set_font(family, "B", 15)
-    pdf.multi_cell(0, 8, text(session.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, text(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 10)
-    when = f"{format_date(session.block.starts_at, 'long')}, " \
-           f"{format_time(session.block.starts_at, 'HH:mm')}–{format_time(session.block.ends_at, 'HH:mm')}"
-    pdf.multi_cell(0, 5, text(f"{event.title} · {when} · {_('Room:')} {session.room}"),
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, text(details), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     widths = (10, 62, 62, 46)
     pdf.set_font(family, "B", 10)

@@ -15,7 +15,7 @@ from ...util.collation import swedish_key
 from ...util.time import utcnow
 from ...web.access import access, ensure_can_lead
 from ...web.errors import flash_error, message_for, status_for
-from ...web.exports import download
+from ...web.exports import download, session_file_name, session_heading
 from .forms import CheckInForm, MessageForm, WalkInForm
 from .pdf import attendance_pdf
 
@@ -163,7 +163,9 @@ def export(session_id, fmt):
     header, rows = export_table(view)
     event_service.log_export(view["event"].id, current_user, fmt, len(rows), utcnow(),
                              session_id=session.id)
-    return download(header, rows, fmt, f"deltagarlista-{session.id}", _("Attendees"))
+    kind = _("Attendee list")
+    return download(header, rows, fmt, session_file_name(kind, session), kind,
+                    heading=session_heading(kind, session))
 
 
 @bp.get("/sessions/<int:session_id>/sheet")
@@ -185,8 +187,9 @@ def sheet_pdf(session_id):
     event_service.log_export(session.block.event_id, current_user, "pdf", len(confirmed), utcnow(),
                              session_id=session.id)
     body = attendance_pdf(session, [c.registration for c in confirmed])
+    name = session_file_name(_("Attendance sheet"), session)
     return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="narvarolista-{session.id}.pdf"'})
+        "Content-Disposition": name.content_disposition("pdf", "inline")})
 
 
 @bp.get("/sessions/<int:session_id>/checkin")

@@ -1,10 +1,13 @@
-"""The event's lifecycle: the list of events, new, edit, dashboard, status, delete, copy."""
+"""The event's lifecycle: the list of events, new, edit, dashboard, preview, publish, status,
+back to draft, delete, copy."""
+from dataclasses import replace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ...domain import errors
+from ...domain import errors, lifecycle, signup
 from ...extensions import db
 from ...models import Event
 from ...services import events as event_service, reports
@@ -12,11 +15,13 @@ from ...services.events import ASKABLE_FIELDS, field_setting
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error, message_for, status_for
+from ...web.forms import block_field_name, signup_form_for
+from ...web.seats import seat_labeller
 from . import bp
 from .common import event_or_404, form_page, to_local, to_utc
 from .forms import CloneForm, ConfirmForm, EventForm
 
-STATUS_ACTIONS = ("publish", "close", "reopen", "cancel")
+STATUS_ACTIONS = ("publish", "close", "reopen", "cancel", "unpublish")
 
 
 @bp.get("/")
@@ -84,13 +89,60 @@ def edit_event(event_id):
 def dashboard(event_id):
     event = event_or_404(event_id)
     per_day = reports.signups_per_day(event)
+    totals = reports.totals(event)
     return render_template(
         "organiser/dashboard.html", event=event, stats=reports.session_stats(event),
         organisations=reports.organisation_counts(event), per_day=per_day,
         per_day_max=max([n for _d, n in per_day] or [1]), outbox=reports.outbox_counts(event),
-        totals=reports.totals(event), confirm=ConfirmForm(), actions=STATUS_ACTIONS,
+        totals=totals, confirm=ConfirmForm(),
+        can_return_to_draft=lifecycle.can_return_to_draft(event.status, totals["active"]),
         duplicates=reports.possible_duplicates(event),
     )
+
+
+def _draft(event_id, elsewhere):
+    """The draft from the URL. An event that is no longer a draft has its live pages: the
+    request is redirected to `elsewhere(event)`."""
+    event = event_or_404(event_id)
+    if event.status != Event.DRAFT:
+        abort(redirect(elsewhere(event)))
+    return event
+
+
+@bp.get("/events/<int:event_id>/preview")
+@access("organiser")
+def preview_event(event_id):
+    """The public event page of a draft, as participants will see it once it is published."""
+    event = _draft(event_id, lambda e: url_for("public.event", slug=e.slug))
+    _label, counts = seat_labeller(event)
+    as_published = replace(signup.EventWindow.of(event), status=Event.PUBLISHED)
+    return render_template(
+        "organiser/preview_event.html", event=event, counts=counts, preview=True,
+        signup_state=signup.signup_state(as_published, utcnow()),
+        signup_url=url_for(".preview_signup", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>/preview/signup")
+@access("organiser")
+def preview_signup(event_id):
+    """The sign-up form of a draft as it will look while sign-up is open; it cannot be sent."""
+    event = _draft(event_id, lambda e: url_for("public.signup_form", slug=e.slug))
+    label, counts = seat_labeller(event)
+    return render_template(
+        "organiser/preview_signup.html", event=event, counts=counts, preview=True,
+        form=signup_form_for(event, label, formdata=None), signup_state=signup.OPEN,
+        summary_error=None, organisations=(), block_field_name=block_field_name,
+        event_url=url_for(".preview_event", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>/publish")
+@access("organiser")
+def publish(event_id):
+    """What goes live, and what is missing, before the organiser publishes."""
+    event = _draft(event_id, lambda e: url_for(".dashboard", event_id=e.id))
+    return render_template(
+        "organiser/publish.html", event=event, confirm=ConfirmForm(), now=utcnow(),
+        warnings=lifecycle.publish_warnings(event.blocks, event.contact_email))
 
 
 @bp.post("/events/<int:event_id>/status/<action>")
@@ -110,6 +162,8 @@ def change_status(event_id, action):
                 "close": _("Sign-up is closed."),
                 "reopen": _("Sign-up is open again."),
                 "cancel": _("The event is cancelled. Everyone registered is being told by email."),
+                "unpublish": _("The event is a draft again: its public page is hidden until "
+                               "you publish it."),
             }[action], "success")
     else:
         flash(_("The form had expired. Try again."), "error")

@@ -1,6 +1,6 @@
 """What leaves the organiser's pages on paper or as a file: exports, the catering summary,
 and the activity log."""
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,9 +10,16 @@ from ...models import ActivityEntry
 from ...services import events as event_service, reports
 from ...util.time import utc_to_local, utcnow
 from ...web.access import access
-from ...web.exports import download
+from ...web.exports import (
+    FileName,
+    download,
+    local_day,
+    session_file_name,
+    session_heading,
+    when,
+)
 from . import bp
-from .common import event_or_404
+from .common import ListFilters, event_or_404
 
 EXPORT_HEADER = (
     _l("Name"), _l("Email"), _l("Organisation"), _l("Job title"), _l("Parallel block"),
@@ -21,10 +28,15 @@ EXPORT_HEADER = (
 )
 
 
-def _export_rows(event):
+def _export_rows(event, filters):
+    """One row per registration and session it holds: those the list shows, and with a
+    session or place chosen, only that session's (or place's) rows."""
     rows = []
-    for r in reports.registrations(event, sort="name"):
-        for choice in sorted(r.choices, key=lambda c: c.block_id) or [None]:
+    for r in filters.registrations(event):
+        held = [c for c in sorted(r.choices, key=lambda c: c.block.starts_at)
+                if (filters.session is None or c.session_id == filters.session.id)
+                and (not filters.place or c.state == filters.place)]
+        for choice in held or [None]:
             rows.append([
                 r.name, r.email, r.organisation, r.job_title,
                 choice.block.title if choice else "", choice.session.title if choice else "",
@@ -36,15 +48,36 @@ def _export_rows(event):
     return [str(h) for h in EXPORT_HEADER], rows
 
 
+def _heading(event, kind, filters):
+    """Which list, of which event (or session), which day and where; and the filters."""
+    session = filters.session
+    if session is not None:
+        lines = session_heading(kind, session)
+    else:
+        lines = [f"{kind}: {event.title}",
+                 " · ".join(p for p in (when(event.starts_at, event.ends_at), event.venue) if p)]
+    chosen = [{"confirmed": _("has a seat"), "waiting": _("on the waiting list")}.get(filters.place),
+              _("search: %(q)s", q=filters.q) if filters.q else None,
+              _("cancelled registrations included") if filters.show_cancelled else None]
+    if any(chosen):
+        lines.append(_("Only: %(filters)s", filters=", ".join(c for c in chosen if c)))
+    return lines
+
+
 @bp.get("/events/<int:event_id>/export.<fmt>")
 @access("organiser")
 def export(event_id, fmt):
     event = event_or_404(event_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    header, rows = _export_rows(event)
-    event_service.log_export(event.id, current_user, fmt, len(rows), utcnow())
-    return download(header, rows, fmt, f"{event.slug}-anmalningar", _("Registrations"))
+    filters = ListFilters.from_args(event, request.args)
+    header, rows = _export_rows(event, filters)
+    event_service.log_export(event.id, current_user, fmt, len(rows), utcnow(),
+                             session_id=filters.session.id if filters.session else None)
+    kind = _("Registrations")
+    name = (session_file_name(kind, filters.session) if filters.session
+            else FileName(kind, event.title, local_day(event.starts_at)))
+    return download(header, rows, fmt, name, kind, heading=_heading(event, kind, filters))
 
 
 @bp.get("/events/<int:event_id>/catering")

@@ -228,6 +228,13 @@ class NotifyForm(BaseForm):
     submit = SubmitField(_l("Cancel the registration"))
 
 
+class MoveBase(BaseForm):
+    """What the organiser's move form adds to the session choice: tell the person or not."""
+
+    notify = BooleanField(_l("Tell the person about the move by email"), default=True,
+                          id="move-notify")
+
+
 def admin_registration_form_for(event, labels, **kwargs):
     """The organiser's "register someone by hand" form: details and one session per block."""
 

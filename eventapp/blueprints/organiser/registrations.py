@@ -7,29 +7,26 @@ from flask_login import current_user
 from ...domain import errors
 from ...extensions import db
 from ...models import Registration, SessionChoice
-from ...services import activity, booking, queries, reports
+from ...services import activity, booking, queries
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error, message_for, status_for
 from ...web.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
 from ...web.seats import seat_labeller
 from . import bp
-from .common import event_or_404
-from .forms import ConfirmForm, NotifyForm, admin_registration_form_for
+from .common import ListFilters, event_or_404
+from .forms import ConfirmForm, MoveBase, NotifyForm, admin_registration_form_for
 
 
 @bp.get("/events/<int:event_id>/registrations")
 @access("organiser")
 def registrations(event_id):
     event = event_or_404(event_id)
-    q = request.args.get("q", "")[:200]
-    sort = request.args.get("sort", "name")
-    descending = request.args.get("dir") == "desc"
-    show_cancelled = request.args.get("cancelled") == "1"
-    rows = reports.registrations(event, q, sort, descending, include_cancelled=show_cancelled)
-    return render_template("organiser/registrations.html", event=event, rows=rows, q=q,
-                           sort=sort if sort in reports.SORTS else "name", descending=descending,
-                           show_cancelled=show_cancelled)
+    filters = ListFilters.from_args(event, request.args)
+    rows = filters.registrations(event)
+    return render_template("organiser/registrations.html", event=event, rows=rows,
+                           filters=filters, positions=queries.waiting_positions(
+                               [r.id for r in rows if any(c.state == "waiting" for c in r.choices)]))
 
 
 @bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
@@ -70,7 +67,7 @@ def _render_registration(event, registration, details_form=None, choices_form=No
         details_form = DetailsForm(obj=registration, formdata=None)
     if choices_form is None:
         current = {block_field_name(c.block): c.session_id for c in registration.choices}
-        choices_form = choices_form_for(event, label, formdata=None, data=current)
+        choices_form = choices_form_for(event, label, base=MoveBase, formdata=None, data=current)
     return render_template(
         "organiser/registration.html", event=event, registration=registration,
         choices=queries.choice_rows(registration), details_form=details_form, choices_form=choices_form,
@@ -111,17 +108,21 @@ def registration_sessions(event_id, registration_id):
     event = event_or_404(event_id)
     registration = _registration(event, registration_id)
     label, _counts = seat_labeller(event)
-    form = choices_form_for(event, label)
+    form = choices_form_for(event, label, base=MoveBase)
     if form.validate_on_submit():
         choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
         try:
             _reg, changed = booking.change_sessions(registration.id, choices, utcnow(),
-                                                    actor=current_user)
+                                                    actor=current_user, notify=form.notify.data)
         except errors.DomainError as exc:
             return _render_registration(event, registration, choices_form=form,
                                         status=status_for(exc), error=message_for(exc))
-        flash(_("Moved. The person is told by email.") if changed else _("Nothing was changed."),
-              "success" if changed else "info")
+        if not changed:
+            flash(_("Nothing was changed."), "info")
+        elif form.notify.data:
+            flash(_("Moved. The person is told by email."), "success")
+        else:
+            flash(_("Moved. No email was sent to the person."), "success")
         return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
     return _render_registration(event, registration, choices_form=form, status=400)
 

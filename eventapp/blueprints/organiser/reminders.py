@@ -74,7 +74,8 @@ def edit_reminder(event_id, reminder_id=None):
         texts = {field: form[field].data or "" for field in reminder_service.TEXT_FIELDS}
         try:
             if form.preview.data:
-                preview = reminder_service.preview(event, texts, _audience(form))
+                preview = reminder_service.preview(event, texts, _audience(form),
+                                                   request.form.get("preview_for", type=int))
             else:
                 return _save(event, reminder_id, form, texts)
         except UnknownPlaceholder as exc:

@@ -1,32 +1,10 @@
-"""Sign-up, cancel and new-link forms. The sign-up form gets one radio group per parallel block."""
+"""Cancel and new-link forms; the sign-up form (one radio group per parallel block) comes from
+web/forms.py."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SubmitField
-from wtforms.validators import DataRequired
+from wtforms import SubmitField
 
-from ...web.forms import (
-    BaseForm,
-    DetailsForm,
-    add_block_fields,
-    apply_field_settings,
-    email_field,
-    fix_choice_messages,
-)
-
-
-def signup_form_for(event, labels, **kwargs):
-    """A sign-up form class for this event's parallel blocks, instantiated."""
-
-    class SignupForm(DetailsForm):
-        consent = BooleanField(
-            _l("I have read how my personal data is handled and agree to it."),
-            validators=[DataRequired(_l("You must agree to the handling of personal data to sign up."))],
-        )
-        save = SubmitField(_l("Sign up"))
-
-    add_block_fields(SignupForm, event.blocks, labels)
-    form = SignupForm(**kwargs)
-    fix_choice_messages(form, event)
-    return apply_field_settings(form, event.field_settings or {})
+# The sign-up form is built in web/forms.py: the organiser's preview shows it too.
+from ...web.forms import BaseForm, email_field, signup_form_for  # noqa: F401
 
 
 class CancelForm(BaseForm):
