@@ -12,11 +12,12 @@ from flask_migrate import downgrade, upgrade
 from config import TestConfig
 from eventapp import create_app
 from eventapp.extensions import db
-from eventapp.models import OutboxMessage, Registration, SessionChoice
+from eventapp.models import (DialogueSession, Event, OutboxMessage, ParallelBlock, Registration,
+                             SessionChoice)
 from eventapp.services import privacy
 from eventapp.util.time import utcnow
 from tests.conftest import PG_URL
-from tests.factories import make_event, make_user, sign_up
+from tests.factories import make_user, sign_up
 
 BEFORE_COLUMN, WITH_COLUMN = "efc1d29c0950", "e8d049fb484b"
 IDS_NEVER_REPEAT = "b7e4d2a9c1f0"
@@ -52,6 +53,47 @@ def migrating_app(empty_database_url):
         db.engine.dispose()
 
 
+def _insert(model, **values):
+    """A row as the code of an older revision wrote it: only the columns the table has at
+    the revision the database is at, the model's defaults for the rest (the models are
+    today's, and may have columns the old table has not)."""
+    table = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=db.engine)
+    for column in model.__table__.columns:
+        default = column.default
+        if column.name not in values and default is not None and default.is_scalar:
+            values[column.name] = default.arg
+        elif column.name not in values and default is not None and default.is_callable:
+            values[column.name] = default.arg(None)
+    values = {name: value for name, value in values.items() if name in table.c}
+    with db.engine.begin() as conn:
+        return conn.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+
+def _event_as_before():
+    """A published event open for sign-up with one block of one session: (event, block, session) ids."""
+    from datetime import timedelta
+
+    start = utcnow() + timedelta(days=30)
+    event = _insert(Event, slug=f"event-{uuid.uuid4().hex[:8]}", title="Uppstartsdag",
+                    starts_at=start, ends_at=start + timedelta(hours=7), status=Event.PUBLISHED)
+    block = _insert(ParallelBlock, event_id=event, title="Dialogmöten",
+                    starts_at=start + timedelta(hours=3), ends_at=start + timedelta(hours=4))
+    session = _insert(DialogueSession, block_id=block, title="Session 1.1", capacity=10)
+    return event, block, session
+
+
+def _sign_up_as_before(event, block, session, n):
+    """A registration with its seat and its confirmation in the outbox; its id."""
+    email = f"deltagare{n}@example.org"
+    registration = _insert(Registration, event_id=event, name=f"Deltagare {n}", email=email,
+                           email_key=email)
+    _insert(SessionChoice, registration_id=registration, block_id=block, session_id=session,
+            state=SessionChoice.CONFIRMED)
+    _insert(OutboxMessage, registration_id=registration, kind="confirmation", to_address=email,
+            status=OutboxMessage.QUEUED, next_attempt_at=utcnow())
+    return registration
+
+
 def _log_rows():
     """(registration_id or None when there is no such column, details) of every entry."""
     with db.engine.connect() as conn:
@@ -62,17 +104,16 @@ def _log_rows():
 
 def test_the_person_an_entry_is_about_moves_from_its_details_to_the_column_and_back(migrating_app):
     upgrade(revision=BEFORE_COLUMN)
-    # Event and registration through the factories (their tables are the same at both revisions).
-    event = make_event(capacities=(5,))
-    person = sign_up(event, 1)
+    event_id, block, session = _event_as_before()
+    person_id = _sign_up_as_before(event_id, block, session, 1)
     with db.engine.begin() as conn:
         conn.execute(activity.insert(), [
-            {"event_id": event.id, "action": action, "summary": summary, "details": details,
+            {"event_id": event_id, "action": action, "summary": summary, "details": details,
              "created_at": utcnow()}
             for action, summary, details in [
-                ("registration.created", "Deltagare 1", {"registration_id": person.id}),
-                ("registration.moved", "Deltagare 1", {"registration_id": person.id, "sessions": [3]}),
-                ("registration.created", "", {"registration_id": person.id + 1000}),  # long gone
+                ("registration.created", "Deltagare 1", {"registration_id": person_id}),
+                ("registration.moved", "Deltagare 1", {"registration_id": person_id, "sessions": [3]}),
+                ("registration.created", "", {"registration_id": person_id + 1000}),  # long gone
                 ("attendees.viewed", "Session 1.1", {"session_id": 3}),
             ]
         ])
@@ -80,11 +121,11 @@ def test_the_person_an_entry_is_about_moves_from_its_details_to_the_column_and_b
 
     upgrade(revision=WITH_COLUMN)
     assert _log_rows() == [
-        (person.id, {}), (person.id, {"sessions": [3]}), (None, {}), (None, {"session_id": 3})]
+        (person_id, {}), (person_id, {"sessions": [3]}), (None, {}), (None, {"session_id": 3})]
 
     downgrade(revision=BEFORE_COLUMN)
     assert _log_rows() == [
-        (None, {"registration_id": person.id}), (None, {"registration_id": person.id, "sessions": [3]}),
+        (None, {"registration_id": person_id}), (None, {"registration_id": person_id, "sessions": [3]}),
         (None, {}), (None, {"session_id": 3})]
 
 
@@ -140,7 +181,7 @@ def test_normalised_keys_keep_both_registrations_that_now_share_one(migrating_ap
     from eventapp.models import User
 
     upgrade(revision=BEFORE_KEYS)
-    event, other = make_event().id, make_event().id
+    event, other = _event_as_before()[0], _event_as_before()[0]
     older = _stored_as_before(event, "dup@ｅxample.se", 60)
     newer = _stored_as_before(event, "dup@example.se", 30)
     cancelled = _stored_as_before(event, "DUP@example.se", 90, status="cancelled")
@@ -186,9 +227,9 @@ def _count(model):
 
 def test_ids_never_repeat_and_the_rebuild_keeps_every_row_and_reference(migrating_app, backend):
     upgrade(revision=f"{IDS_NEVER_REPEAT}-1")
-    event = make_event()
-    sign_up(event, 1)
-    sign_up(event, 2)
+    event, block, session = _event_as_before()
+    _sign_up_as_before(event, block, session, 1)
+    _sign_up_as_before(event, block, session, 2)
     make_user()
     before = (_count(Registration), _count(SessionChoice), _count(OutboxMessage))
     db.session.remove()
@@ -198,5 +239,7 @@ def test_ids_never_repeat_and_the_rebuild_keeps_every_row_and_reference(migratin
     if backend == "sqlite":  # the rebuild ran with foreign keys off; they are on again
         assert db.session.scalar(sa.text("PRAGMA foreign_keys")) == 1
     db.session.rollback()
+    db.session.remove()
+    upgrade()  # today's code from here on, on today's tables
     privacy.delete_registration(2, utcnow())
-    assert sign_up(db.session.merge(event), 3).id == 3
+    assert sign_up(db.session.get(Event, event), 3).id == 3

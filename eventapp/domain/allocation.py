@@ -156,6 +156,12 @@ def lottery(applicants, sessions, *, seed: int, mix_limit: int | None = None) ->
     return block.summary(seats, order, objective=LOTTERY, seed=seed, solver="none")
 
 
+def input_digest(applicants, sessions, mix_limit: int | None = None) -> str:
+    """The SHA-256 that `allocate()` stores as `input_digest`, without allocating: a
+    publisher compares it with the preview's to refuse when anything changed since."""
+    return _Block(applicants, sessions, mix_limit).digest
+
+
 def _checked_seed(seed) -> int:
     # An int only: the seed is part of the text that is hashed, and "7" is not 7.
     if not isinstance(seed, int) or isinstance(seed, bool):

@@ -196,3 +196,57 @@ class ReminderNotSent(DomainError):
     """Sending a reminder again to those who have not had it needs it to have gone out once."""
 
     code = "reminder_not_sent"
+
+
+class RankingError(DomainError):
+    """A ranking of a block's sessions that cannot be kept; `rank` is where it goes wrong."""
+
+    code = "ranking_error"
+
+    def __init__(self, rank=None, block_id=None):
+        super().__init__(rank)
+        self.rank, self.block_id = rank, block_id
+
+
+class RankingIncomplete(RankingError):
+    code = "ranking_incomplete"
+
+
+class RankingGap(RankingError):
+    code = "ranking_gap"
+
+
+class RankingDuplicate(RankingError):
+    code = "ranking_duplicate"
+
+
+class RankingInvalid(RankingError):
+    code = "ranking_invalid"
+
+
+class RankingClosed(DomainError):
+    """The block is being allocated (or was): rankings no longer change."""
+
+    code = "ranking_closed"
+
+
+class AllocationModeLocked(DomainError):
+    """People hold seats in the block, so it cannot switch between first come and preferences."""
+
+    code = "allocation_mode_locked"
+
+    def __init__(self, count=0):
+        super().__init__(count)
+        self.count = count
+
+
+class AllocationChanged(DomainError):
+    """Rankings or capacities changed since the preview: compute it again before publishing."""
+
+    code = "allocation_changed"
+
+
+class AllocationNotReady(DomainError):
+    """There is no preview to publish (still computing, failed, or already published)."""
+
+    code = "allocation_not_ready"

@@ -29,7 +29,9 @@ from ..domain.delivery import PERMANENT, classify_smtp_failure, failure_text, ne
 from ..extensions import db
 from ..models import DialogueSession, OutboxMessage, Registration, SessionChoice
 from ..services.accounts import issue_delivery_tokens
+from ..services.preferences import rankings_for
 from ..services.queries import waiting_positions
+from ..services.allocation import allocate_due
 from ..services.reminders import queue_due_reminders
 from ..services.unit_of_work import begin_write, is_sqlite
 from ..util.time import utcnow
@@ -174,10 +176,12 @@ def render_context(rows, now):
     """What rendering needs beyond the rows: the waiting-list places of the batch's people
     (one query), and the single-use links of its staff messages (one write transaction,
     through the accounts service, only when the batch holds any). The rows stay loaded."""
-    positions = waiting_positions([row.registration_id for row in rows if row.registration_id])
+    registration_ids = [row.registration_id for row in rows if row.registration_id]
+    positions = waiting_positions(registration_ids)
     staff = [row for row in rows if row.user_id is not None]
     links = issue_delivery_tokens(staff, now) if staff else {}
-    return RenderContext(now=now, positions=positions, links=links)
+    return RenderContext(now=now, positions=positions, links=links,
+                         rankings=rankings_for(registration_ids))
 
 
 def deliver_due(now=None, owner=None, limit=None):
@@ -256,6 +260,7 @@ def run_worker(poll_seconds=None, stop=lambda: False):
     while not stop():
         try:
             queue_due_reminders(utcnow())
+            allocate_due(utcnow())
             counts = deliver_due(owner=owner)
         except Exception:  # the database went away for a moment; try again shortly
             log.exception("mail worker batch failed")

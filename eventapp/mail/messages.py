@@ -31,6 +31,13 @@ SUBJECTS = {
                                            event=ctx["event"].title),
     "session_message": lambda ctx: ctx["payload"].get("subject", ""),
     "reminder": lambda ctx: ctx["reminder_subject"],
+    "preferences_changed": lambda ctx: gettext("Your wishes are saved: %(event)s",
+                                               event=ctx["event"].title),
+    "allocated": lambda ctx: gettext("You have a place: %(event)s", event=ctx["event"].title),
+    "allocation_waiting": lambda ctx: gettext("You are on the waiting list: %(event)s",
+                                              event=ctx["event"].title),
+    "allocation_unplaced": lambda ctx: gettext("Choose another dialogue session: %(event)s",
+                                               event=ctx["event"].title),
 }
 STAFF_SUBJECTS = {
     "account_invite": lambda payload: gettext(
@@ -38,11 +45,13 @@ STAFF_SUBJECTS = {
     if payload.get("event") else gettext("Your account for Digitala Västerbotten events"),
     "password_reset": lambda payload: gettext("Choose a new password"),
 }
-WITH_CALENDAR = {"confirmation", "changed", "promoted", "cancelled", "event_cancelled"}
+WITH_CALENDAR = {"confirmation", "changed", "promoted", "cancelled", "event_cancelled",
+                 "allocated"}
 CANCELLING = {"cancelled", "event_cancelled"}
 # Messages that describe a live registration are pointless once it is cancelled.
 NEEDS_ACTIVE = {"confirmation", "changed", "promoted", "manage_link", "event_cancelled",
-                "session_message", "reminder"}
+                "session_message", "reminder", "preferences_changed", "allocated",
+                "allocation_waiting", "allocation_unplaced"}
 
 
 class Skip(Exception):
@@ -56,6 +65,8 @@ class RenderContext:
     now: datetime
     positions: Mapping[int, int] = field(default_factory=dict)  # waiting choice id: place in line
     links: Mapping[int, StaffLink] = field(default_factory=dict)  # outbox row id: its link
+    # registration id: {block: [session, ...]} where a ranking awaits allocation (issue 14)
+    rankings: Mapping[int, dict] = field(default_factory=dict)
 
 
 def build_message(row, context):
@@ -75,6 +86,7 @@ def build_message(row, context):
             "registration": registration,
             "event": event,
             "choices": choice_rows(registration, context.positions),
+            "rankings": context.rankings.get(registration.id, {}),
             "payload": row.payload or {},
             "manage_url": url_for("public.manage", token=manage_token(registration), _external=True),
             "event_url": url_for("public.event", slug=event.slug, _external=True),

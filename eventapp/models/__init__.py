@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 from .activity import ActivityEntry
+from .allocation import AllocationRun, Preference
 from .event import DialogueSession, Event, Lead, ParallelBlock, ProgrammeItem, session_leads
 from .outbox import OutboxMessage
 from .registration import Registration, SessionChoice
@@ -9,6 +10,7 @@ from .user import AccountToken, LoginSession, User
 __all__ = [
     "AccountToken",
     "ActivityEntry",
+    "AllocationRun",
     "User",
     "DialogueSession",
     "Event",
@@ -16,6 +18,7 @@ __all__ = [
     "LoginSession",
     "OutboxMessage",
     "ParallelBlock",
+    "Preference",
     "ProgrammeItem",
     "Registration",
     "Reminder",

@@ -1,11 +1,14 @@
 """An event, its programme (plenary items and parallel blocks) and dialogue sessions."""
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (JSON, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..util.time import utcnow
+
+NULL = text("NULL")
 
 session_leads = Table(
     "session_lead",
@@ -97,6 +100,18 @@ class ParallelBlock(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    # How seats are given (issue 14): "first_come", or "preferences" (people rank the
+    # sessions until `ranking_deadline`, then an allocation places them; see
+    # services/allocation.py). After an allocation is published the block is first come.
+    # Database defaults only (NULL too), so that an INSERT leaves these columns out unless
+    # they are set: the migration tests build blocks through this model at older revisions.
+    allocation_mode: Mapped[str] = mapped_column(String(20), server_default="first_come")
+    ranking_deadline: Mapped[datetime | None] = mapped_column(server_default=NULL)
+    # Set when ranking closed (the organiser pressed "allocate", or the deadline passed).
+    ranking_closed_at: Mapped[datetime | None] = mapped_column(server_default=NULL)
+    # "rank_maximal" or "min_rank_sum" (domain/allocation.py); the optional mix rule K.
+    allocation_objective: Mapped[str] = mapped_column(String(20), server_default="rank_maximal")
+    mix_limit: Mapped[int | None] = mapped_column(server_default=NULL)
 
     event: Mapped[Event] = relationship(back_populates="blocks")
     sessions: Mapped[list["DialogueSession"]] = relationship(
@@ -104,6 +119,12 @@ class ParallelBlock(db.Model):
         order_by="DialogueSession.position, DialogueSession.id",
         cascade="all, delete-orphan",
     )
+
+    FIRST_COME, PREFERENCES = "first_come", "preferences"
+
+    @property
+    def takes_preferences(self):
+        return self.allocation_mode == self.PREFERENCES
 
 
 class Lead(db.Model):

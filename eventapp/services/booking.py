@@ -13,6 +13,7 @@ from ..domain.errors import AlreadyRegistered, NotFound, PlaceChanged, Registrat
 from ..extensions import db
 from ..models import DialogueSession, Event, Registration, SessionChoice
 from .activity import log_activity
+from . import preferences
 from .outbox import enqueue
 from .unit_of_work import lock_rows, write_transaction
 
@@ -34,8 +35,11 @@ DETAIL_FIELDS = tuple(Details.__dataclass_fields__)
 
 
 def block_map(event):
-    """Each parallel block of the event with its session ids, as the domain rules want it."""
-    return {block.id: [s.id for s in block.sessions] for block in event.blocks}
+    """Each parallel block of the event with its session ids, as the domain rules want it.
+    Blocks that take preferences (issue 14) are left out: their seats come from an
+    allocation, and their rankings are services/preferences.py's."""
+    return {block.id: [s.id for s in block.sessions] for block in event.blocks
+            if not block.takes_preferences}
 
 
 def seat_state(session):
@@ -92,7 +96,7 @@ def register(event_id, details: Details, choices, locale, now, **options):
 
 
 def register_in_transaction(event_id, details: Details, choices, locale, now, notify=True,
-                            source="web", actor=None, consent_text=""):
+                            source="web", actor=None, consent_text="", rankings=None):
     """register(), as one step of a use case that has its write transaction open already
     (a walk-in is registered and checked in at once)."""
     event = _event_for_booking(event_id)
@@ -100,11 +104,13 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
         signup.ensure_signup_open(signup.EventWindow.of(event), now)
     elif event.status == Event.CANCELLED:
         raise errors.SignupClosed()
+    preferences.lock_awaiting_blocks(event)
     blocks = block_map(event)
     if source == "walk_in":
         # Someone at the door joins one session only, and only if there is a seat.
         blocks = {b: ids for b, ids in blocks.items() if b in choices}
     clean = capacity.validate_choices(blocks, choices)
+    ranked = preferences.validate_rankings(event, rankings or {}) if source != "walk_in" else {}
     key = signup.email_key(details.email) if details.email else f"walk-in:{uuid.uuid4()}"
     if _active_registration(event.id, key) is not None:
         raise AlreadyRegistered()
@@ -130,6 +136,9 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
         if source == "walk_in" and seat_state(sessions[session_id]).seats_left <= 0:
             raise errors.SessionFull(session_id)
         _take_place(registration, sessions[session_id], now)
+    if ranked:
+        db.session.flush()
+        preferences.record_rankings(registration, event, ranked, now)
     if notify:
         enqueue("confirmation", registration, now, sequence=registration.ics_sequence)
     if actor is not None:

@@ -89,6 +89,25 @@ REGISTRY = dict([
     _entry(errors.ReminderLocked, _l("The reminder has already gone out or been stopped, and "
                                      "can no longer be changed."), 409),
     _entry(errors.ReminderNotSent, _l("The reminder has not gone out yet."), 409),
+    _entry(errors.RankingIncomplete,
+           _l("Choose your choice number %(rank)d too."), 400, lambda error: {"rank": error.rank}),
+    _entry(errors.RankingGap,
+           _l("Choice number %(rank)d is empty. Fill in your choices in order, without gaps."),
+           400, lambda error: {"rank": error.rank}),
+    _entry(errors.RankingDuplicate,
+           _l("Choice number %(rank)d is a dialogue session you have already chosen. Choose a "
+              "different one."), 400, lambda error: {"rank": error.rank}),
+    _entry(errors.RankingInvalid, _l("Choose one of the dialogue sessions offered."), 400),
+    _entry(errors.RankingClosed,
+           _l("The wishes for this pass can no longer be changed: the allocation has started."),
+           409),
+    _entry(errors.AllocationModeLocked,
+           _l("%(n)d people already have a place in this pass, so the way of giving places "
+              "cannot change."), 409, lambda error: {"n": error.count}),
+    _entry(errors.AllocationChanged,
+           _l("Wishes or capacities have changed since this preview. Run the allocation again "
+              "and look at the new preview before you publish."), 409),
+    _entry(errors.AllocationNotReady, _l("There is no preview ready to publish."), 409),
 ])
 
 

@@ -13,9 +13,10 @@ from eventapp.mail.delivery import deliver_due, load_batch, render_context
 from eventapp.mail.messages import STAFF_SUBJECTS, SUBJECTS, RenderContext, Skip, build_message
 from eventapp.models import AccountToken, OutboxMessage, User
 from eventapp.models.user import hash_token
-from eventapp.services import accounts, attendance, booking, events, reminders
+from eventapp.services import (accounts, allocation, attendance, booking, events, preferences,
+                               reminders)
 from eventapp.util.time import utcnow
-from tests.factories import make_event, make_user, sign_up
+from tests.factories import details, make_event, make_user, sign_up
 from tests.helpers import parts
 from tests.test_architecture import PACKAGE, imported_modules
 
@@ -154,6 +155,26 @@ def every_kind_of_message(now):
     other = make_event()
     sign_up(other, 6)
     events.change_status(other.id, "cancel", lead, now)  # event_cancelled
+    allocated_block(now)
+
+
+def allocated_block(now):
+    """A block taking preferences, ranked, re-ranked and published: preferences_changed,
+    allocated, allocation_waiting (a full first choice) and allocation_unplaced (a full
+    first choice with no waiting list)."""
+    event = make_event(capacities=(1, 1))
+    block = event.blocks[0]
+    allocation.save_settings(block.id, "preferences", None, "rank_maximal", None, now)
+    block.sessions[1].waitlist_enabled = False
+    db.session.commit()
+    first, second = block.sessions[0].id, block.sessions[1].id
+    people = [booking.register(event.id, details(n), {}, "sv", now,
+                               rankings={block.id: [first, second]}) for n in (7, 8, 9, 10)]
+    for person in people[2:]:
+        preferences.change_ranking(person.id, block.id, [second, first], now)
+    run = allocation.request_allocation(block.id, now, seed=1)
+    allocation.allocate_due(now)
+    allocation.publish(run.id, now)
 
 
 def test_rendering_a_message_of_every_kind_reads_and_writes_nothing(app):
