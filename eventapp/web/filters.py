@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from ..util.text import paragraphs
 from .activity_labels import activity_detail, activity_label
+from .ranking_forms import ranking_fields
 
 
 def register_template_helpers(app):
@@ -29,6 +30,7 @@ def register_template_helpers(app):
         return _("%(date)s at %(time)s", date=date_long(value), time=time_(value)) if value else ""
 
     app.add_template_filter(paragraphs)
+    app.add_template_global(ranking_fields)
 
     @app.template_global()
     def lang_of(event):

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..domain.signup import normalised_email
+from .ranking_forms import add_ranking_fields
 from ..util.text import code_point, first_xml_forbidden
 from ..util.time import FIRST_YEAR, LAST_YEAR
 
@@ -186,8 +187,14 @@ def details_from_form(form, current=None):
     return Details(**values)
 
 
-def add_block_fields(form_class, blocks, labels):
+def add_block_fields(form_class, blocks, labels, with_rankings=False):
+    """A radio group per first-come block; with `with_rankings`, the selects of a ranking
+    for each block that takes preferences (web/ranking_forms.py)."""
     for block in blocks:
+        if block.takes_preferences:
+            if with_rankings:
+                add_ranking_fields(form_class, block)
+            continue
         field = RadioField(
             block.title,
             coerce=_to_int,
@@ -214,6 +221,12 @@ def block_field_name(block):
     return f"block_{block.id}"
 
 
+def chosen_sessions(form, event):
+    """{block id: session id} from a form's radio groups (the first-come blocks)."""
+    return {b.id: form[block_field_name(b)].data for b in event.blocks
+            if not b.takes_preferences}
+
+
 def choices_form_for(event, labels, base=BaseForm, **kwargs):
     """One session per block; `base` may add fields (the organiser's "tell the person")."""
 
@@ -229,6 +242,8 @@ def choices_form_for(event, labels, base=BaseForm, **kwargs):
 def fix_choice_messages(form, event):
     # WTForms' own "Not a valid choice" is English-only; say it in the page's language.
     for block in event.blocks:
+        if block.takes_preferences:
+            continue
         field = form[block_field_name(block)]
         field.gettext = lambda s, _f=field: str(_l("Choose one of the sessions offered."))
 
@@ -244,7 +259,7 @@ def signup_form_for(event, labels, **kwargs):
         )
         save = SubmitField(_l("Sign up"))
 
-    add_block_fields(SignupForm, event.blocks, labels)
+    add_block_fields(SignupForm, event.blocks, labels, with_rankings=True)
     form = SignupForm(**kwargs)
     fix_choice_messages(form, event)
     return apply_field_settings(form, event.field_settings or {})

@@ -257,7 +257,7 @@ def test_every_post_route_checks_the_csrf_token(app, client):
                   and r.endpoint.split(".")[0] in ("public", "auth")]
         assert len(routes) >= 6
         for rule in routes:
-            values = {"slug": event.slug,
+            values = {"slug": event.slug, "block_id": event.blocks[0].id,
                       "token": reset if rule.endpoint.startswith("auth.") else token}
             url = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
             response = client.post(url, data={"email": "deltagare1@example.org", "name": "X",

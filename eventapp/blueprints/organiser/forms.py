@@ -242,7 +242,7 @@ def admin_registration_form_for(event, labels, **kwargs):
         notify = BooleanField(_l("Send the person a confirmation by email"), default=True)
         save = SubmitField(_l("Register"))
 
-    add_block_fields(AdminRegistrationForm, event.blocks, labels)
+    add_block_fields(AdminRegistrationForm, event.blocks, labels, with_rankings=True)
     form = AdminRegistrationForm(**kwargs)
     fix_choice_messages(form, event)
     return form

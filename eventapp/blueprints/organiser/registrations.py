@@ -11,7 +11,9 @@ from ...services import activity, booking, queries
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error, message_for, status_for
-from ...web.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
+from ...web.forms import (DetailsForm, block_field_name, choices_form_for, chosen_sessions,
+                          details_from_form)
+from ...web.ranking_forms import rankings_from_form
 from ...web.seats import seat_labeller
 from . import bp
 from .common import ListFilters, event_or_404
@@ -38,11 +40,11 @@ def new_registration(event_id):
     error, status = None, 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         details = details_from_form(form)
-        choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
         try:
-            registration = booking.register(event.id, details, choices, str(get_locale()),
-                                            utcnow(), notify=form.notify.data,
-                                            source="organiser", actor=current_user)
+            registration = booking.register(event.id, details, chosen_sessions(form, event),
+                                            str(get_locale()), utcnow(), notify=form.notify.data,
+                                            source="organiser", actor=current_user,
+                                            rankings=rankings_from_form(form, event.blocks))
         except errors.DomainError as exc:
             error, status = message_for(exc), status_for(exc)
         else:
@@ -110,7 +112,7 @@ def registration_sessions(event_id, registration_id):
     label, _counts = seat_labeller(event)
     form = choices_form_for(event, label, base=MoveBase)
     if form.validate_on_submit():
-        choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
+        choices = chosen_sessions(form, event)
         try:
             _reg, changed = booking.change_sessions(registration.id, choices, utcnow(),
                                                     actor=current_user, notify=form.notify.data)

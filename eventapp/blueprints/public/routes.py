@@ -24,12 +24,14 @@ from ...web.forms import (
     apply_field_settings,
     block_field_name,
     choices_form_for,
+    chosen_sessions,
     details_from_form,
     session_choices,
 )
 from ...web.pagecache import cached_page
 from ...web.ratelimits import per_address, spend_for_address
 from ...web.redirects import safe_next
+from ...web.ranking_forms import mark_ranking_error, ranking_forms, rankings_from_form
 from ...web.seats import seat_labeller
 from ...web.tokens import is_retired_manage_token, read_manage_token
 from .forms import CancelForm, RenewLinkForm, ResendLinkForm, signup_form_for
@@ -98,16 +100,21 @@ def _signup_form(slug):
     if state == signup.OPEN and form.validate_on_submit():
         spend_for_address("signup", form.email.data, "RATELIMIT_SIGNUP_PER_EMAIL")
         details = details_from_form(form)
-        choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
         try:
-            registration = booking.register(event.id, details, choices, str(get_locale()), now,
-                                            consent_text=consent_text(event))
+            registration = booking.register(event.id, details, chosen_sessions(form, event),
+                                            str(get_locale()), now,
+                                            consent_text=consent_text(event),
+                                            rankings=rankings_from_form(form, event.blocks))
         except errors.AlreadyRegistered as exc:
             form.email.errors.append(message_for(exc))
             summary_error, status = exc.code, status_for(exc)
         except (errors.SessionFull, errors.InvalidChoice) as exc:
             _mark_choice_error(form, event, exc)
             summary_error, status = exc.code, status_for(exc)
+        except errors.RankingError as exc:
+            block = next(b for b in event.blocks if b.id == exc.block_id)
+            mark_ranking_error(form, block, exc, message_for(exc))
+            summary_error, status = "ranking_error", status_for(exc)
         except errors.DomainError as exc:
             # Busy among them: the form comes back as typed, with 503 and Retry-After.
             summary_error, status = exc.code, status_for(exc)
@@ -165,7 +172,8 @@ def _block_of(event, session_id):
 
 def _relabel(form, event, label):
     for block in event.blocks:
-        form[block_field_name(block)].choices = session_choices(block, label)
+        if not block.takes_preferences:
+            form[block_field_name(block)].choices = session_choices(block, label)
 
 
 @bp.get("/events/<slug>/thanks")
@@ -236,8 +244,9 @@ def manage(token):
 
 
 def _render_manage(token, registration, details_form=None, choices_form=None, status=200,
-                   summary_error=None):
+                   summary_error=None, ranking_form=None):
     event = registration.event
+    rankings = ranking_forms(registration, ranking_form)
     label, counts = seat_labeller(event)
     if details_form is None:
         details_form = apply_field_settings(DetailsForm(obj=registration, formdata=None),
@@ -264,6 +273,7 @@ def _render_manage(token, registration, details_form=None, choices_form=None, st
             summary_error=summary_error,
             organisations=ORGANISATIONS,
             block_field_name=block_field_name,
+            rankings=rankings,
         ),
         status,
     )
@@ -306,7 +316,7 @@ def manage_sessions(token):
     form = choices_form_for(event, label)
     if not form.validate_on_submit():
         return _render_manage(token, registration, choices_form=form, status=400)
-    choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
+    choices = chosen_sessions(form, event)
     try:
         _registration, changed = booking.change_sessions(registration.id, choices, utcnow())
     except errors.DomainError as exc:
@@ -412,3 +422,7 @@ def delete_my_data(token):
         return redirect(url_for(".event", slug=event_slug))
 
     return _confirmed_action(token, CancelForm, "public/delete.html", delete)
+
+
+# The ranking of a block that takes preferences has its own module (it registers on bp).
+from . import ranking  # noqa: E402,F401
