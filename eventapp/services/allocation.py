@@ -225,3 +225,11 @@ def _place(registration, session, state, now):
     kind = "allocated" if state == SessionChoice.CONFIRMED else "allocation_waiting"
     enqueue(kind, registration, now, block_id=session.block_id, session_id=session.id,
             sequence=registration.ics_sequence)
+
+
+def awaiting_count(block_id):
+    """How many active registrations have ranked the block."""
+    return db.session.scalar(
+        select(func.count(func.distinct(Preference.registration_id)))
+        .join(Registration, Registration.id == Preference.registration_id)
+        .where(Preference.block_id == block_id, Registration.status == Registration.ACTIVE))

@@ -103,3 +103,50 @@ def test_the_manage_link_changes_the_ranking_until_ranking_closes(app, client, i
             f"{prefix}1": str(block.sessions[1].id), f"{prefix}2": str(block.sessions[0].id)})
         assert refused.status_code == 409
         assert db.session.scalar(select(func.count(Preference.id))) == 2
+
+
+def test_the_organiser_sets_preferences_allocates_previews_and_publishes(app, client, inbox):
+    from eventapp.mail.delivery import deliver_due
+    from eventapp.models import AllocationRun, SessionChoice
+    from tests.factories import details, make_user
+    from tests.helpers import login, post_form
+    from eventapp.services import booking
+
+    with app.app_context():
+        event = make_event(capacities=(1, 1))
+        block = event.blocks[0]
+        make_user()
+        event_id, block_id = event.id, block.id
+        sessions = [s.id for s in block.sessions]
+    login(client, "organisator@example.org")
+    page = f"/organiser/events/{event_id}/blocks/{block_id}/allocation"
+    assert client.get(page).status_code == 200
+    response = post_form(client, f"{page}/settings", {
+        "allocation_mode": "preferences", "ranking_deadline": "",
+        "allocation_objective": "rank_maximal", "mix_limit": "1"}, page=page)
+    assert response.status_code == 302
+    with app.app_context():
+        for n in (1, 2, 3):
+            booking.register(event_id, details(n), {}, "sv", utcnow(),
+                             rankings={block_id: sessions})
+    response = post_form(client, f"{page}/run", {
+        f"capacity_{sessions[0]}": "1", f"capacity_{sessions[1]}": "1"}, page=page)
+    assert response.status_code == 302
+    assert "Beräknar" in text_of(client.get(page))
+    with app.app_context():
+        allocation.allocate_due(utcnow())  # what the mail worker does
+        run_id = db.session.scalar(select(AllocationRun.id))
+    preview = text_of(client.get(page))
+    assert "Förslag" in preview and "Vanlig lottning" in preview
+    assert "Ingen plats 1 1" in preview
+    assert "Umeå kommun" in preview  # the spread over sessions
+    response = post_form(client, f"{page}/publish", {"run_id": str(run_id)}, page=page)
+    assert response.status_code == 302
+    again = post_form(client, f"{page}/publish", {"run_id": str(run_id)}, page=page)
+    assert "redan publicerad" in text_of(client.get(again.location))
+    with app.app_context():
+        states = sorted(db.session.scalars(select(SessionChoice.state)))
+        assert states == ["confirmed", "confirmed", "waiting"]
+        deliver_due()
+    assert len([m for m in inbox.messages if "fått en plats" in m["Subject"]]) == 2
+    assert len([m for m in inbox.messages if "väntelistan" in m["Subject"]]) == 1
