@@ -30,6 +30,8 @@ def version_for(texts, locale):
 
 
 CONFIRMED, WAITING = "confirmed", "waiting"
+# Ranked a block that takes preferences and not yet allocated (issue 14).
+AWAITING = "awaiting"
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ class Audience:
             return datetime.fromisoformat(data[key]) if data.get(key) else None
 
         return cls(
-            states=tuple(s for s in data.get("states", [CONFIRMED]) if s in (CONFIRMED, WAITING)),
+            states=tuple(s for s in data.get("states", [CONFIRMED])
+                         if s in (CONFIRMED, WAITING, AWAITING)),
             session_ids=tuple(int(i) for i in data.get("session_ids", [])),
             registered_after=when("registered_after"),
             registered_before=when("registered_before"),

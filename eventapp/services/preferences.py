@@ -97,17 +97,19 @@ def ranking_of(registration_id, block_id):
         .order_by(Preference.rank)))
 
 
-def rankings_for(registration_ids):
+def rankings_for(registration_ids, awaiting_only=True):
     """{registration id: {block: [session, ...] first choice first}} for the blocks still
-    awaiting allocation, in one query (mail delivery asks for its whole batch)."""
+    awaiting allocation (or all, for exports), in one query (mail delivery asks for its
+    whole batch)."""
     ids = sorted(set(registration_ids))
     if not ids:
         return {}
+    query = select(Preference).where(Preference.registration_id.in_(ids)).join(
+        ParallelBlock, ParallelBlock.id == Preference.block_id)
+    if awaiting_only:
+        query = query.where(ParallelBlock.allocation_mode == ParallelBlock.PREFERENCES)
     rows = db.session.scalars(
-        select(Preference).where(Preference.registration_id.in_(ids))
-        .join(ParallelBlock, ParallelBlock.id == Preference.block_id)
-        .where(ParallelBlock.allocation_mode == ParallelBlock.PREFERENCES)
-        .options(joinedload(Preference.block), joinedload(Preference.session))
+        query.options(joinedload(Preference.block), joinedload(Preference.session))
         .order_by(Preference.registration_id, ParallelBlock.starts_at, Preference.block_id,
                   Preference.rank)).all()
     ranked = {}

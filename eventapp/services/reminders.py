@@ -5,7 +5,8 @@ from sqlalchemy import func, select, update
 from ..domain import placeholders, reminders as rules
 from ..domain.errors import NotFound, ReminderLocked, ReminderNotSent
 from ..extensions import db
-from ..models import Event, OutboxMessage, Registration, Reminder, SessionChoice
+from ..models import (Event, OutboxMessage, ParallelBlock, Preference, Registration, Reminder,
+                      SessionChoice)
 from .activity import log_activity
 from .unit_of_work import is_sqlite, lock_rows, write_transaction
 
@@ -60,16 +61,32 @@ def audience_of(event_id, audience, *, only_without=None):
                ~Registration.email_key.like("walk-in:%"))
         .order_by(Registration.name, Registration.id)
     ).all()
-    people, choices = {}, {}
-    for registration, session_id, state in rows:
+    people, choices, awaiting = {}, {}, _awaiting_allocation(event_id)
+    for registration, session_id, state in list(rows) + awaiting:
         people[registration.id] = registration
         choices.setdefault(registration.id, {})[session_id] = state
     chosen = [r for rid, r in people.items() if audience.includes(choices[rid], r.created_at)]
+    if awaiting:  # by name as the query orders the others
+        chosen.sort(key=lambda r: (r.name, r.id))
     if only_without is not None:
         had = set(db.session.scalars(select(OutboxMessage.registration_id).where(
             OutboxMessage.reminder_id == only_without)))
         chosen = [r for r in chosen if r.id not in had]
     return chosen
+
+
+def _awaiting_allocation(event_id):
+    """(registration, session id, "awaiting") for each session ranked in a block that has
+    not been allocated yet: a reminder can address those awaiting allocation."""
+    return [(registration, session_id, rules.AWAITING) for registration, session_id in
+            db.session.execute(
+                select(Registration, Preference.session_id)
+                .join(Preference, Preference.registration_id == Registration.id)
+                .join(ParallelBlock, ParallelBlock.id == Preference.block_id)
+                .where(Registration.event_id == event_id,
+                       Registration.status == Registration.ACTIVE,
+                       ParallelBlock.allocation_mode == ParallelBlock.PREFERENCES,
+                       ~Registration.email_key.like("walk-in:%")))]
 
 
 def _queue(reminder, now):

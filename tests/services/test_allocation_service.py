@@ -210,3 +210,15 @@ def test_leads_see_how_many_ranked_their_session_at_each_rank(ctx):
     rank(event, 2, 1, 0)
     rank(event, 3, 0, 2)
     assert preferences.session_rank_counts(event.blocks[0].sessions[0]) == [(1, 2), (2, 1)]
+
+
+def test_a_reminder_can_address_those_awaiting_allocation_and_exports_hold_rankings(ctx):
+    from eventapp.domain.reminders import Audience
+    from eventapp.services.reminders import audience_of
+
+    event = preference_event()
+    awaiting = rank(event, 1, 1, 0)
+    assert [r.id for r in audience_of(event.id, Audience(states=("awaiting",)))] == [awaiting.id]
+    assert audience_of(event.id, Audience(states=("confirmed",))) == []
+    ranked = preferences.rankings_for([awaiting.id], awaiting_only=False)[awaiting.id]
+    assert [s.title for s in ranked[event.blocks[0]]] == ["Session 1.2", "Session 1.1"]

@@ -150,3 +150,22 @@ def test_the_organiser_sets_preferences_allocates_previews_and_publishes(app, cl
         deliver_due()
     assert len([m for m in inbox.messages if "fått en plats" in m["Subject"]]) == 2
     assert len([m for m in inbox.messages if "väntelistan" in m["Subject"]]) == 1
+
+
+def test_the_lead_sees_how_many_ranked_their_session_at_which_rank_until_published(app, client):
+    from eventapp.services import booking
+    from tests.factories import details, make_lead_user
+    from tests.helpers import login
+
+    with app.app_context():
+        event = preference_event()
+        block = event.blocks[0]
+        ids = [s.id for s in block.sessions]
+        for n, ranking in ((1, ids), (2, [ids[1], ids[0]]), (3, [ids[0], ids[2]])):
+            booking.register(event.id, details(n), {}, "sv", utcnow(), rankings={block.id: ranking})
+        make_lead_user(block.sessions[0], "ledare@example.org")
+        session_id = ids[0]
+    login(client, "ledare@example.org")
+    page = text_of(client.get(f"/lead/sessions/{session_id}"))
+    assert "Önskemål hittills" in page
+    assert "Önskemål 1 2 Önskemål 2 1" in page

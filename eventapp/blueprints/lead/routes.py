@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from ...domain import errors
 from ...extensions import db
 from ...models import DialogueSession, Event, Lead, ParallelBlock, SessionChoice, session_leads
-from ...services import attendance, events as event_service
+from ...services import attendance, events as event_service, preferences
 from ...services.events import field_setting
 from ...services.queries import seat_counts_for_sessions
 from ...util.collation import swedish_key
@@ -118,6 +118,9 @@ def _list_view(session):
         "columns": columns_for(event), "organisations": organisations,
         "organisation": organisation, "sort": sort,
         "summary": sorted(summary.items(), key=lambda kv: (-kv[1], swedish_key(kv[0]))),
+        # Until the allocation is published: how many ranked this session, at what rank.
+        "ranks": preferences.session_rank_counts(session)
+        if session.block.takes_preferences else None,
     }
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import ActivityEntry
-from ...services import events as event_service, reports
+from ...services import events as event_service, preferences, reports
 from ...util.time import utc_to_local, utcnow
 from ...web.access import access
 from ...web.exports import (
@@ -24,15 +24,16 @@ from .common import ListFilters, event_or_404
 EXPORT_HEADER = (
     _l("Name"), _l("Email"), _l("Organisation"), _l("Job title"), _l("Parallel block"),
     _l("Session"), _l("Place"), _l("Dietary needs or allergies"), _l("Accessibility needs"),
-    _l("What would you like to discuss in the session?"), _l("Registered"),
+    _l("What would you like to discuss in the session?"), _l("Registered"), _l("Wishes"),
 )
 
 
 def _export_rows(event, filters):
     """One row per registration and session it holds: those the list shows, and with a
     session or place chosen, only that session's (or place's) rows."""
-    rows = []
-    for r in filters.registrations(event):
+    rows, registrations = [], filters.registrations(event)
+    wishes = preferences.rankings_for([r.id for r in registrations], awaiting_only=False)
+    for r in registrations:
         held = [c for c in sorted(r.choices, key=lambda c: c.block.starts_at)
                 if (filters.session is None or c.session_id == filters.session.id)
                 and (not filters.place or c.state == filters.place)]
@@ -44,6 +45,9 @@ def _export_rows(event, filters):
                     choice.state if choice else "", ""),
                 r.dietary_needs, r.accessibility_needs, r.discussion_topic,
                 utc_to_local(r.created_at).strftime("%Y-%m-%d %H:%M"),
+                "; ".join(f"{block.title}: " + ", ".join(
+                    f"{rank}. {s.title}" for rank, s in enumerate(ranked, 1))
+                    for block, ranked in wishes.get(r.id, {}).items()),
             ])
     return [str(h) for h in EXPORT_HEADER], rows
 

@@ -256,7 +256,8 @@ class ReminderForm(BaseForm):
     body_en = _text(_l("Message in English (optional)"), max_length=10000)
     states = MultiCheckboxField(_l("Who"), choices=[
         SelectChoice("confirmed", _l("People with a seat")),
-        SelectChoice("waiting", _l("People on a waiting list"))],
+        SelectChoice("waiting", _l("People on a waiting list")),
+        SelectChoice("awaiting", _l("People awaiting allocation (who gave wishes)"))],
         default=["confirmed"], validators=[DataRequired(_l("Choose at least one group."))])
     session_ids = MultiCheckboxField(_l("Only these sessions (none ticked: all)"), coerce=int,
                                      validate_choice=True)
