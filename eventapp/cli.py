@@ -11,11 +11,13 @@ def register(app):
     @app.cli.command("load-demo")
     def load_demo_command():
         """Create the Lycksele kickoff demo event (idempotent)."""
-        from .demo import load_demo
+        from .demo import load_demo, load_preference_demo
 
         if not current_app.config["DEMO_DATA_ALLOWED"]:
             raise click.ClickException("Demo data is never loaded in production.")
         event, created = load_demo()
+        click.echo(("Created" if created else "Already there:") + f" {event.title} ({event.slug})")
+        event, created = load_preference_demo()
         click.echo(("Created" if created else "Already there:") + f" {event.title} ({event.slug})")
 
     @app.cli.command("create-user")

@@ -1,4 +1,5 @@
-"""The demo event: the Digitala Västerbotten kickoff in Lycksele, as on 15 June 2016.
+"""The demo events: the Digitala Västerbotten kickoff in Lycksele, as on 15 June 2016, and
+an AI Västerbotten kickoff whose dialogue sessions are given by wishes (issue 14).
 
 Dated on the next 15 June so that sign-up is open. The leads are the real ones named in the
 source article; the participants are invented (addresses at example.org, no mail queued).
@@ -158,6 +159,14 @@ def _add_demo_accounts(event):
     organiser = User(email="organisator@example.org", email_key="organisator@example.org",
                      name="Demo Organisatör", is_organiser=True, is_demo=True)
     db.session.add(organiser)
+    _link_demo_leads()
+
+
+def _link_demo_leads():
+    """Each demo lead gets a demo account (one per address), so they can sign in."""
+    from .domain.signup import email_key
+    from .models import User
+
     for lead in db.session.scalars(select(Lead).order_by(Lead.id)):
         if lead.user_id is None and lead.email:
             user = db.session.scalar(select(User).where(User.email_key == email_key(lead.email)))
@@ -187,3 +196,71 @@ def _add_participants(event, block, now, count):
         )
         booking.register(event.id, details, {block.id: session.id}, "sv",
                          now + timedelta(seconds=n), notify=False)
+
+
+AI_SLUG = "ai-vasterbotten-uppstart"
+AI_SESSIONS = [  # title, room, places, lead, how popular (the demo's people rank by this)
+    ("AI i vård och omsorg", "Sal A", 8, ("Maria Öberg", "maria.oberg@example.org"), 6),
+    ("AI i skolan", "Sal B", 8, ("Per Sundberg", "per.sundberg@example.org"), 3),
+    ("Öppna data och AI", "Sal C", 10, ("Elin Marklund", "elin.marklund@example.org"), 2),
+    ("Juridik och etik kring AI", "Sal D", 10, ("Olof Burman", "olof.burman@example.org"), 1),
+]
+
+
+def load_preference_demo(now=None, participants=30):
+    """The second demo event, once: an AI Västerbotten kickoff in two months whose dialogue
+    sessions take wishes until a deadline a week from now, with a mix rule of at most 3
+    people from one organisation per session. The organiser presses "allocate" on the
+    pass's page (or the mail worker does at the deadline), sees the preview, publishes."""
+
+    now = now or utcnow()
+    existing = db.session.scalar(select(Event).where(Event.slug.like(f"{AI_SLUG}%")))
+    if existing is not None:
+        return existing, False
+    day = (now + timedelta(days=60)).date()
+    event = Event(
+        slug=f"{AI_SLUG}-{day.year}", title="Uppstart för AI Västerbotten",
+        summary="AI Västerbotten 2026–2028 startar. Önska vilka dialogmöten du vill gå på, "
+        "så fördelar vi platserna rättvist efter sista dagen för önskemål.",
+        description="Under förmiddagen presenteras projektet AI Västerbotten. Under "
+        "eftermiddagen hålls fyra dialogmöten. Platserna fördelas efter önskemål: rangordna "
+        "mötena, så får så många som möjligt sitt förstahandsval.",
+        venue="Väven, Umeå", address="Kungsgatan 50, 903 25 Umeå",
+        starts_at=_at(day, 9, 30), ends_at=_at(day, 16, 0), status=Event.PUBLISHED,
+        signup_opens_at=now - timedelta(days=1), signup_closes_at=_at(day, 0, 0),
+        contact_name="Anna Lindqvist, Region Västerbotten",
+        contact_email="anna.lindqvist@example.org", contact_phone="090-16 00 00",
+    )
+    event.programme_items = [
+        ProgrammeItem(title="Välkommen till AI Västerbotten", starts_at=_at(day, 9, 30),
+                      ends_at=_at(day, 12, 0)),
+    ]
+    block = ParallelBlock(title="Dialogmöten om AI", starts_at=_at(day, 13, 0),
+                          ends_at=_at(day, 15, 0), allocation_mode=ParallelBlock.PREFERENCES,
+                          ranking_deadline=now + timedelta(days=7), mix_limit=3,
+                          allocation_objective="rank_maximal")
+    event.blocks = [block]
+    for position, (title, room, capacity, (name, email), _weight) in enumerate(AI_SESSIONS):
+        session = DialogueSession(title=title, room=room, capacity=capacity, position=position,
+                                  description=f"Dialogmöte om {title[0].lower()}{title[1:]}.")
+        session.leads = [Lead(name=name, email=email, organisation="AI Västerbotten")]
+        block.sessions.append(session)
+    db.session.add(event)
+    db.session.commit()
+    rng = random.Random(2026)
+    weights = [weight for *_rest, weight in AI_SESSIONS]
+    for n in range(participants):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        order, left = [], list(zip(block.sessions, weights))
+        while left:  # the popular sessions tend to come first in people's wishes
+            pick = rng.choices(range(len(left)), [w for _s, w in left])[0]
+            order.append(left.pop(pick)[0].id)
+        details = booking.Details(
+            name=f"{first} {last}", email=f"{first}.{last}.ai{n}@example.org".lower(),
+            organisation=rng.choice(ORGS[:6]), job_title=rng.choice(TITLES))
+        booking.register(event.id, details, {}, "sv", now + timedelta(seconds=n), notify=False,
+                         rankings={block.id: order[:rng.choice((2, 3, 4))]})
+    _link_demo_leads()
+    db.session.commit()
+    return event, True
+

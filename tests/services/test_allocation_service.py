@@ -222,3 +222,21 @@ def test_a_reminder_can_address_those_awaiting_allocation_and_exports_hold_ranki
     assert audience_of(event.id, Audience(states=("confirmed",))) == []
     ranked = preferences.rankings_for([awaiting.id], awaiting_only=False)[awaiting.id]
     assert [s.title for s in ranked[event.blocks[0]]] == ["Session 1.2", "Session 1.1"]
+
+
+def test_the_preference_demo_ranks_allocates_and_publishes(ctx):
+    from eventapp.demo import load_demo, load_preference_demo
+
+    load_demo(participants=0)
+    event, created = load_preference_demo(participants=30)
+    assert created and load_preference_demo()[1] is False
+    block = event.blocks[0]
+    assert block.takes_preferences and allocation.awaiting_count(block.id) == 30
+    run = allocate_now(event)
+    assert run.status == AllocationRun.PREVIEW
+    assert sum(run.result["by_rank"]) + run.result["unseated"] == 30
+    assert run.result["unseated"] <= run.lottery["unseated"]
+    assert allocation.publish(run.id, utcnow()) == 30
+    # Demo people have example.org addresses and notify=False for sign-up; the publish
+    # mails are queued like any other.
+    assert kinds().count("allocated") == sum(run.result["by_rank"])
