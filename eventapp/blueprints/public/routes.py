@@ -15,7 +15,8 @@ from flask_babel import get_locale, gettext as _
 
 from ...domain import errors, signup
 from ...extensions import limiter
-from ...services import booking, privacy as privacy_service, queries
+from ...services import booking, preferences as preferences_service, privacy as privacy_service
+from ...services import queries
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import message_for, status_for
@@ -186,8 +187,9 @@ def thanks(slug):
             or registration.is_anonymised):
         return redirect(url_for(".event", slug=event.slug))
     return render_template(
-        "public/thanks.html", event=event, registration=registration, choices=queries.choice_rows(registration)
-    )
+        "public/thanks.html", event=event, registration=registration,
+        choices=queries.choice_rows(registration),
+        awaiting=preferences_service.rankings_of(registration))
 
 
 @bp.route("/events/<slug>/link", methods=["GET", "POST"])
