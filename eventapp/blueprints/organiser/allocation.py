@@ -18,11 +18,16 @@ from .allocation_forms import AllocationSettingsForm, PublishForm, allocate_form
 from .common import event_or_404, to_local, to_utc
 
 
-def _block_or_404(event, block_id):
+def _event_and_block(event_id, block_id):
+    event = event_or_404(event_id)
     block = db.session.get(ParallelBlock, block_id)
     if block is None or block.event_id != event.id:
         abort(404)
-    return block
+    return event, block
+
+
+def _back(event, block):
+    return _back(event, block)
 
 
 def _page(event, block, settings=None, allocate=None, status=200, error=None):
@@ -44,15 +49,13 @@ def _page(event, block, settings=None, allocate=None, status=200, error=None):
 @bp.get("/events/<int:event_id>/blocks/<int:block_id>/allocation")
 @access("organiser")
 def allocation(event_id, block_id):
-    event = event_or_404(event_id)
-    return _page(event, _block_or_404(event, block_id))
+    return _page(*_event_and_block(event_id, block_id))
 
 
 @bp.post("/events/<int:event_id>/blocks/<int:block_id>/allocation/settings")
 @access("organiser")
 def allocation_settings(event_id, block_id):
-    event = event_or_404(event_id)
-    block = _block_or_404(event, block_id)
+    event, block = _event_and_block(event_id, block_id)
     form = AllocationSettingsForm()
     if not form.validate_on_submit():
         return _page(event, block, settings=form, status=400)
@@ -64,14 +67,13 @@ def allocation_settings(event_id, block_id):
         return _page(event, block, settings=form, status=status_for(exc),
                      error=message_for(exc))
     flash(_("Saved."), "success")
-    return redirect(url_for(".allocation", event_id=event.id, block_id=block.id))
+    return _back(event, block)
 
 
 @bp.post("/events/<int:event_id>/blocks/<int:block_id>/allocation/run")
 @access("organiser")
 def allocation_run(event_id, block_id):
-    event = event_or_404(event_id)
-    block = _block_or_404(event, block_id)
+    event, block = _event_and_block(event_id, block_id)
     form = allocate_form_for(block)
     if not form.validate_on_submit():
         return _page(event, block, allocate=form, status=400)
@@ -84,14 +86,13 @@ def allocation_run(event_id, block_id):
     else:
         flash(_("Ranking is closed and the places are being allocated. The preview is "
                 "ready in a few seconds."), "success")
-    return redirect(url_for(".allocation", event_id=event.id, block_id=block.id))
+    return _back(event, block)
 
 
 @bp.post("/events/<int:event_id>/blocks/<int:block_id>/allocation/publish")
 @access("organiser")
 def allocation_publish(event_id, block_id):
-    event = event_or_404(event_id)
-    block = _block_or_404(event, block_id)
+    event, block = _event_and_block(event_id, block_id)
     form = PublishForm()
     run_id = request.form.get("run_id", "")
     if not form.validate_on_submit() or not run_id.isdigit():
@@ -106,4 +107,4 @@ def allocation_publish(event_id, block_id):
                   "success")
         else:
             flash(_("This allocation was already published. Nobody was emailed again."), "info")
-    return redirect(url_for(".allocation", event_id=event.id, block_id=block.id))
+    return _back(event, block)
