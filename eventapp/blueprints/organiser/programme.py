@@ -11,6 +11,7 @@ from ...services import programme as programme_service
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error
+from ...web.forms import form_kept_when_busy
 from ...web.seats import seat_labeller
 from . import bp
 from .common import event_or_404, form_page, to_local, to_utc
@@ -53,6 +54,7 @@ def _timed_entry(event_id, entry_id, model, form_class, fields, save):
 @bp.route("/events/<int:event_id>/items/new", methods=["GET", "POST"])
 @bp.route("/events/<int:event_id>/items/<int:item_id>", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def edit_item(event_id, item_id=None):
     event, form, saved = _timed_entry(event_id, item_id, ProgrammeItem, ProgrammeItemForm,
                                       ("title", "speakers", "description"),
@@ -88,6 +90,7 @@ def delete_from_programme(event_id, delete, target_id):
 @bp.route("/events/<int:event_id>/blocks/new", methods=["GET", "POST"])
 @bp.route("/events/<int:event_id>/blocks/<int:block_id>", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def edit_block(event_id, block_id=None):
     event, form, block = _timed_entry(event_id, block_id, ParallelBlock, BlockForm, ("title",),
                                       programme_service.save_block)

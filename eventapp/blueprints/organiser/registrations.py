@@ -11,7 +11,8 @@ from ...services import activity, booking, queries
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error, message_for, status_for
-from ...web.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
+from ...web.forms import (DetailsForm, block_field_name, choices_form_for, details_from_form,
+                          form_kept_when_busy)
 from ...web.seats import seat_labeller
 from . import bp
 from .common import ListFilters, event_or_404
@@ -31,6 +32,7 @@ def registrations(event_id):
 
 @bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def new_registration(event_id):
     event = event_or_404(event_id)
     label, counts = seat_labeller(event)
@@ -92,6 +94,7 @@ def registration(event_id, registration_id):
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/details")
 @access("organiser")
+@form_kept_when_busy
 def registration_details(event_id, registration_id):
     event, registration = _registration(event_id, registration_id)
     form = DetailsForm()
@@ -109,6 +112,7 @@ def registration_details(event_id, registration_id):
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/sessions")
 @access("organiser")
+@form_kept_when_busy
 def registration_sessions(event_id, registration_id):
     event, registration = _registration(event_id, registration_id)
     label, _counts = seat_labeller(event)
