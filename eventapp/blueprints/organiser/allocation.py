@@ -27,7 +27,7 @@ def _event_and_block(event_id, block_id):
 
 
 def _back(event, block):
-    return _back(event, block)
+    return redirect(url_for(".allocation", event_id=event.id, block_id=block.id))
 
 
 def _page(event, block, settings=None, allocate=None, status=200, error=None):
