@@ -80,11 +80,13 @@ def register(app):
     def deliver_mail_command(batches):
         """Deliver every message that is due, then exit (for cron)."""
         from .mail.delivery import deliver_due, worker_id
+        from .services.allocation import allocate_due
         from .services.reminders import queue_due_reminders
         from .util.time import utcnow
 
         owner = worker_id()
-        totals = {"reminder_messages_queued": queue_due_reminders(utcnow())}
+        totals = {"reminder_messages_queued": queue_due_reminders(utcnow()),
+                  "allocations_computed": allocate_due(utcnow())}
         for _ in range(batches):
             counts = deliver_due(owner=owner)
             for key, value in counts.items():

@@ -10,6 +10,7 @@ from ..models import ActivityEntry, Event, OutboxMessage, Registration, SessionC
 from ..models.registration import ANONYMISED_KEY
 from ..util.time import shift
 from .booking import promote_from_waiting_list
+from .preferences import rankings_for
 from .unit_of_work import lock_rows, write_transaction
 
 ANONYMOUS = ""
@@ -85,6 +86,12 @@ def personal_data(registration):
             {"block": c.block.title, "session": c.session.title, "room": c.session.room,
              "place": c.state, "checked_in_at": c.checked_in_at.isoformat() + "Z" if c.checked_in_at else None}
             for c in registration.choices
+        ],
+        # Rankings of blocks that take wishes (kept after the allocation, for its audit).
+        "wishes": [
+            {"block": block.title, "sessions": [s.title for s in ranked]}
+            for block, ranked in rankings_for([registration.id], awaiting_only=False)
+            .get(registration.id, {}).items()
         ],
         "emails": [
             {"kind": m.kind, "to": m.to_address, "status": m.status,

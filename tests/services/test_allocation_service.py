@@ -240,3 +240,12 @@ def test_the_preference_demo_ranks_allocates_and_publishes(ctx):
     # Demo people have example.org addresses and notify=False for sign-up; the publish
     # mails are queued like any other.
     assert kinds().count("allocated") == sum(run.result["by_rank"])
+
+
+def test_a_persons_data_includes_their_wishes(ctx):
+    from eventapp.services.privacy import personal_data
+
+    event = preference_event()
+    person = rank(event, 1, 2, 0)
+    assert personal_data(person)["wishes"] == [
+        {"block": "Dialogmöten 1", "sessions": ["Session 1.3", "Session 1.1"]}]
