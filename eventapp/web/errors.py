@@ -89,6 +89,8 @@ REGISTRY = dict([
     _entry(errors.ReminderLocked, _l("The reminder has already gone out or been stopped, and "
                                      "can no longer be changed."), 409),
     _entry(errors.ReminderNotSent, _l("The reminder has not gone out yet."), 409),
+    _entry(errors.RankingError, _l("Check your wishes: choose the dialogue sessions in order."),
+           400),
     _entry(errors.RankingIncomplete,
            _l("Choose your choice number %(rank)d too."), 400, lambda error: {"rank": error.rank}),
     _entry(errors.RankingGap,

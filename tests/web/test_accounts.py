@@ -162,10 +162,11 @@ def test_demo_logins_print_single_use_links_for_every_demo_account(app):
     result = runner.invoke(args=["demo-logins"])
     assert result.exit_code == 0, result.output
     links = re.findall(r"(/login/token/\S+)", result.output)
-    assert len(links) == 6  # the organiser and the five real leads
+    # The organiser, the five real leads, and the four of the AI kickoff (wishes).
+    assert len(links) == 10
     with app.app_context():
-        assert db.session.scalar(select(db.func.count(User.id)).where(User.is_demo)) == 6
-        assert db.session.scalar(select(db.func.count(AccountToken.id))) == 6
+        assert db.session.scalar(select(db.func.count(User.id)).where(User.is_demo)) == 10
+        assert db.session.scalar(select(db.func.count(AccountToken.id))) == 10
     kaj = next(line for line in result.output.splitlines() if line.startswith("Kaj Beckman"))
     path = re.search(r"(/login/token/\S+)", kaj).group(1)
     client = app.test_client()
