@@ -1,10 +1,14 @@
 """Template filters and globals: dates and times in the reader's language, activity labels,
 and `lang` on organiser-written text."""
-from flask_babel import format_date, format_time, get_locale, gettext as _
+from datetime import datetime
+
+from flask_babel import format_date, format_number, format_time, get_locale, gettext as _
 from markupsafe import Markup
 
+from ..domain.placeholders import fill_reminder
+from ..services.reminders import placeholder_context
 from ..util.text import paragraphs
-from .activity_labels import activity_detail, activity_label
+from .activity_labels import activity_detail, activity_label, activity_summary
 
 
 def register_template_helpers(app):
@@ -18,6 +22,7 @@ def register_template_helpers(app):
 
     app.add_template_filter(activity_label)
     app.add_template_filter(activity_detail)
+    app.add_template_filter(activity_summary)
 
     @app.template_filter("time")
     def time_(value):
@@ -27,6 +32,29 @@ def register_template_helpers(app):
     def datetime_long(value):
         """"tisdag 1 december 2026 kl. 19:01": the weekday, the date and the time."""
         return _("%(date)s at %(time)s", date=date_long(value), time=time_(value)) if value else ""
+
+    @app.template_filter("datetime_short")
+    def datetime_short(value):
+        """"1 december 2026 kl. 19:01": the date and the time, in Stockholm time."""
+        return _("%(date)s at %(time)s", date=date_short(value), time=time_(value)) if value else ""
+
+    @app.template_filter("from_iso")
+    def from_iso(value):
+        """A stored "2026-12-01T17:59:06Z" (UTC) back to a datetime, for the filters above."""
+        if not isinstance(value, str) or not value:
+            return value
+        return datetime.fromisoformat(value.removesuffix("Z")).replace(tzinfo=None)
+
+    @app.template_filter("number")
+    def number(value):
+        """100000 as the reader writes it ("100 000" in Swedish)."""
+        return format_number(value) if value is not None else ""
+
+    @app.template_filter("as_received")
+    def as_received(subject, event, locale="sv"):
+        """A reminder's subject as a person receives it: the event's values and samples in
+        place of the codes, which only the reminder editor shows."""
+        return fill_reminder(subject, "", placeholder_context(event, locale, ""))[0]
 
     app.add_template_filter(paragraphs)
 

@@ -15,7 +15,7 @@ class WalkInForm(BaseForm):
         DataRequired(_l("Enter the name.")), Length(max=200), single_line])
     organisation = StringField(_l("Organisation"), filters=[strip], validators=[
         Optional(), Length(max=200), single_line])
-    email = EmailField(_l("Email (optional: for a confirmation)"),
+    email = EmailField(_l("Email"), description=_l("For a confirmation."),
                        filters=[strip, normalise_email], validators=[
         Optional(), Length(max=254), single_line,
         Email(message=_l("Enter an email address in the form name@example.se."),
