@@ -11,14 +11,23 @@ from ..util.text import paragraphs
 from .activity_labels import activity_detail, activity_label, activity_summary
 
 
+def _date(value, form):
+    if not value:
+        return ""
+    try:
+        return format_date(value, form)
+    except OverflowError:  # the last moment a datetime holds has no Stockholm date after it
+        return format_date(value.date(), form)
+
+
 def register_template_helpers(app):
     @app.template_filter("date_long")
     def date_long(value):
-        return format_date(value, "full") if value else ""
+        return _date(value, "full")
 
     @app.template_filter("date_short")
     def date_short(value):
-        return format_date(value, "long") if value else ""
+        return _date(value, "long")
 
     app.add_template_filter(activity_label)
     app.add_template_filter(activity_detail)

@@ -161,8 +161,8 @@ def test_the_calendar_file_links_to_the_event_page_and_never_to_the_personal_lin
         deliver_due()
         slug = event.slug
     plain, _html, attachments = parts(inbox.to("deltagare1@example.org")[0])
-    calendar = Calendar.from_ical(attachments["invite.ics"])
+    calendar = Calendar.from_ical(attachments["kallelse.ics"])
     description = str(calendar.walk("VEVENT")[0]["DESCRIPTION"])
-    assert "/manage/" not in attachments["invite.ics"].decode()
+    assert "/manage/" not in attachments["kallelse.ics"].decode()
     assert f"http://eventapp.test/events/{slug}" in description
     assert "/manage/" in plain  # the personal link stays in the email itself

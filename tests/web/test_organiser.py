@@ -130,7 +130,7 @@ def test_cancelling_an_event_tells_everyone_with_a_calendar_cancellation(app, in
     for n in (1, 2):
         last = inbox.to(f"deltagare{n}@example.org")[-1]
         assert "inställt" in last["Subject"]
-        assert b"METHOD:CANCEL" in parts(last)[2]["invite.ics"]
+        assert b"METHOD:CANCEL" in parts(last)[2]["avbokning.ics"]
 
 
 def test_only_drafts_can_be_deleted(app):
