@@ -59,6 +59,7 @@ def an_event_with_a_history(live_url):
         for i, session in enumerate(block.sessions):
             session.title = ("Data som råvara", "E-arkiv")[i] + f" {b + 1}"
             session.leads[0].name = f"Mötesledare {b + 1}.{i + 1}"
+            session.description = "Ett samtal om det gemensamma arbetet."
     db.session.commit()
     lead = make_lead_user(event.blocks[0].sessions[0], "lena@example.org")
     seated = sign_up(db.session.get(Event, event.id), n=1)
@@ -125,4 +126,4 @@ def test_swedish_pages_have_no_codes_iso_dates_doubled_markers_or_english(live, 
     for path in ("/lead/", f"/lead/sessions/{e['session_id']}",
                  f"/lead/sessions/{e['session_id']}/checkin"):
         found += visible_problems(page, path, live)
-    assert found == []
+    assert found == [], "\n".join(map(str, found))
