@@ -47,7 +47,7 @@ def test_the_check_finds_each_kind_of_problem():
     assert problems_in("Kom utan anmälan, 1 december 2026 kl. 19:01, Excel") == []
 
 
-def an_event_with_a_history(live_url):
+def an_event_with_a_history():
     """A two-pass event with a seat, a waiting-list place, a walk-in, an export, a message
     from an organiser and the automatic reminder."""
     now = utcnow()
@@ -93,7 +93,7 @@ def log_in(page, live, email):
 
 
 def test_swedish_pages_have_no_codes_iso_dates_doubled_markers_or_english(live, open_page):
-    e = live.run(an_event_with_a_history, live.url)
+    e = live.run(an_event_with_a_history)
     live.deliver_mail()  # the my-data page lists the emails as sent
     page = open_page(DESKTOP, "sv").page
     found = []
