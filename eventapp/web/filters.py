@@ -3,7 +3,7 @@ and `lang` on organiser-written text."""
 from datetime import datetime
 
 from flask_babel import format_date, format_number, format_time, get_locale, gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..domain.placeholders import fill_reminder
 from ..services.reminders import placeholder_context
@@ -64,6 +64,21 @@ def register_template_helpers(app):
         """A reminder's subject as a person receives it: the event's values and samples in
         place of the codes, which only the reminder editor shows."""
         return fill_reminder(subject, "", placeholder_context(event, locale, ""))[0]
+
+    @app.template_global()
+    def contact_of(event, link_style=None):
+        """"Anna Lindqvist, anna@example.org, 090-16 00 00": only the parts the event has
+        (no stray comma when there is no name). With `link_style` (HTML: a string, maybe
+        empty) the address is a mailto link."""
+        parts = (event.contact_name, event.contact_email, event.contact_phone)
+        if link_style is None:
+            return ", ".join(part for part in parts if part)
+        style = Markup(' style="{}"').format(link_style) if link_style else ""
+        email = event.contact_email and Markup('<a href="mailto:{0}"{1}>{0}</a>').format(
+            event.contact_email, style)
+        return Markup(", ").join(escape(part) if part is not email else part
+                                 for part in (event.contact_name, email, event.contact_phone)
+                                 if part)
 
     app.add_template_filter(paragraphs)
 

@@ -117,3 +117,18 @@ def test_a_description_typed_with_windows_line_breaks_keeps_its_paragraphs(app, 
         slug = make_event(description="Första stycket.\r\n\r\nAndra stycket.\r\nNy rad.").slug
     html = client.get(f"/events/{slug}").get_data(as_text=True)
     assert ">Första stycket.</p>" in html and ">Andra stycket.<br>Ny rad.</p>" in html
+
+
+def test_a_contact_with_only_an_email_reads_without_a_stray_comma(app, client, inbox):
+    with app.app_context():
+        event = make_event()
+        event.contact_name = event.contact_phone = ""
+        db.session.commit()
+        sign_up(event, n=1)
+        deliver_due()
+        slug = event.slug
+    page = text_of(client.get(f"/events/{slug}"))
+    plain, html, _files = parts(inbox.to("deltagare1@example.org")[0])
+    assert "Kontakt anna.lindqvist@example.org" in page
+    assert "Frågor? Kontakta anna.lindqvist@example.org" in plain
+    assert "Kontakta , " not in plain and "Kontakta , " not in text_of(html)

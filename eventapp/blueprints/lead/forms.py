@@ -7,7 +7,7 @@ from ...web.forms import BaseForm, normalise_email, single_line, strip
 
 
 class CheckInForm(BaseForm):
-    submit = SubmitField(_l("Arrived"))
+    submit = SubmitField(_l("Mark as arrived"))
 
 
 class WalkInForm(BaseForm):
@@ -30,4 +30,4 @@ class MessageForm(BaseForm):
         DataRequired(_l("Write a message.")), Length(max=10000)])
     include_waiting = BooleanField(_l("Send to the waiting list too"))
     preview = SubmitField(_l("Preview"))
-    send = SubmitField(_l("Send"))
+    send = SubmitField(_l("Send the email"))

@@ -241,7 +241,7 @@ def admin_registration_form_for(event, labels, **kwargs):
 
     class AdminRegistrationForm(DetailsForm):
         notify = BooleanField(_l("Send the person a confirmation by email"), default=True)
-        save = SubmitField(_l("Register"))
+        save = SubmitField(_l("Register the person"))
 
     add_block_fields(AdminRegistrationForm, event.blocks, labels)
     form = AdminRegistrationForm(**kwargs)
