@@ -40,7 +40,7 @@ STAFF = {
         log_in="Logga in", email="E-post", password="Lösenord", events="Evenemang",
         new_event="Nytt evenemang", title="Titel", content_language="Språk i evenemangets texter",
         summary="Kort sammanfattning", description="Beskrivning", venue="Plats",
-        starts="Börjar", ends="Slutar", save="Spara", created="Evenemanget har skapats som utkast",
+        starts="Börjar", ends="Slutar", save="Spara", created="Evenemanget är sparat som utkast",
         programme="Program", add_block="Lägg till ett parallellt pass",
         new_block="Nytt parallellt pass", add_session="Lägg till ett dialogmöte",
         new_session="Nytt dialogmöte", room="Lokal", capacity="Antal platser",
