@@ -47,6 +47,12 @@ def register_template_helpers(app):
         """"1 december 2026 kl. 19:01": the date and the time, in Stockholm time."""
         return _("%(date)s at %(time)s", date=date_short(value), time=time_(value)) if value else ""
 
+    @app.template_filter("date_span")
+    def date_span(start, end):
+        """"tisdag 1 december 2026 kl. 09:30–16:00": a day and its hours."""
+        return _("%(date)s at %(start)s–%(end)s", date=date_long(start), start=time_(start),
+                 end=time_(end)) if start else ""
+
     @app.template_filter("from_iso")
     def from_iso(value):
         """A stored "2026-12-01T17:59:06Z" (UTC) back to a datetime, for the filters above."""
