@@ -100,6 +100,7 @@ def test_form_messages_are_ours_with_numbers_grouped_and_the_optional_marker_onc
     form = text_of(client.get("/organiser/events/new"))
     assert "(frivilligt) (frivilligt)" not in form and "((" not in form
     assert "Lämna tomt om det inte finns någon gräns." in form
+    assert "Fråga om organisation Fråga inte Frivillig Obligatorisk" in form
 
 
 def test_the_calendar_file_is_named_in_the_mails_language(app, inbox):

@@ -57,7 +57,7 @@ class _StartEnd:
         return ok
 
 
-FIELD_CHOICES = [SelectChoice("off", _l("Not asked")), SelectChoice("optional", _l("Optional")),
+FIELD_CHOICES = [SelectChoice("off", _l("Do not ask")), SelectChoice("optional", _l("Optional")),
                  SelectChoice("required", _l("Required"))]
 
 
@@ -81,11 +81,16 @@ class EventForm(_StartEnd, BaseForm):
         Email(message=_l("Enter an email address in the form name@example.se."),
               check_deliverability=False)])
     contact_phone = _line(_l("Contact phone"), max_length=50)
-    ask_organisation = SelectField(_l("Organisation"), choices=FIELD_CHOICES, default="required")
-    ask_job_title = SelectField(_l("Job title"), choices=FIELD_CHOICES, default="optional")
-    ask_dietary_needs = SelectField(_l("Dietary needs or allergies"), choices=FIELD_CHOICES, default="optional")
-    ask_accessibility_needs = SelectField(_l("Accessibility needs"), choices=FIELD_CHOICES, default="optional")
-    ask_discussion_topic = SelectField(_l("What would you like to discuss in the session?"),
+    # "Fråga om organisation: Fråga inte / Frivillig / Obligatorisk": what the form asks.
+    ask_organisation = SelectField(_l("Ask about organisation"), choices=FIELD_CHOICES,
+                                   default="required")
+    ask_job_title = SelectField(_l("Ask about job title"), choices=FIELD_CHOICES,
+                                default="optional")
+    ask_dietary_needs = SelectField(_l("Ask about dietary needs and allergies"),
+                                    choices=FIELD_CHOICES, default="optional")
+    ask_accessibility_needs = SelectField(_l("Ask about accessibility needs"),
+                                          choices=FIELD_CHOICES, default="optional")
+    ask_discussion_topic = SelectField(_l("Ask what they want to discuss"),
                                        choices=FIELD_CHOICES, default="optional")
     privacy_text = _text(_l("Privacy text shown with the consent box"))
     retention_days = IntegerField(_l("Keep personal data for this many days after the event"),
