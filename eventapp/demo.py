@@ -90,7 +90,8 @@ def load_demo(now=None, participants=34):
         slug=slug,
         title="Uppstartsdag för Digitala Västerbotten",
         summary="Projektet Digitala Västerbotten har uppstartsdag i Lycksele. Välkommen att "
-        "höra om projektet och välja ett av fyra dialogmöten med delprojektledarna.",
+        "höra om projektet och välja ett av fyra dialogmöten med mötesledarna för "
+        "delprojekten.",
         description=(
             "Det övergripande målet för Digitala Västerbotten är att skapa förutsättningar för "
             "alla invånare och företag i Västerbotten att både kunna ta del av och vara delaktiga "
@@ -157,7 +158,7 @@ def _add_demo_accounts(event):
     from .models import User
 
     organiser = User(email="organisator@example.org", email_key="organisator@example.org",
-                     name="Demo Organisatör", is_organiser=True, is_demo=True)
+                     name="Demo Arrangör", is_organiser=True, is_demo=True)
     db.session.add(organiser)
     _link_demo_leads()
 

@@ -23,6 +23,9 @@ def N_(text):
 class Session:
     title: str
     room: str = ""
+    starts_at: datetime | None = None  # the parallel block's times, naive UTC
+    ends_at: datetime | None = None
+    waiting_position: int | None = None  # on the waiting list, number …; None: has a seat
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class PlaceholderContext:
     manage_link: str  # the person's link at delivery; a preview shows a stand-in
     recipient: Recipient | None = None
     sample_session: Session | None = None  # the event's first session, for samples
+    # Words the session lines need, in the text's language (the service translates them).
+    room_word: str = "room"
+    waiting_note: str = "waiting list, number {pos}"
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,27 @@ def _rooms(sessions):
     return ", ".join(s.room for s in sessions if s.room)
 
 
+def _time(moment, context):
+    return format_time(utc_to_local(moment), "HH:mm", locale=context.locale)
+
+
+def _session_line(session, context):
+    """"13:00–14:30 Data som råvara, lokal Sal A (väntelista, nummer 3)"."""
+    line = session.title
+    if session.starts_at and session.ends_at:
+        line = f"{_time(session.starts_at, context)}–{_time(session.ends_at, context)} {line}"
+    if session.room:
+        line += f", {context.room_word} {session.room}"
+    if session.waiting_position is not None:
+        line += f" ({context.waiting_note.format(pos=session.waiting_position)})"
+    return line
+
+
+def _session_lines(sessions, context):
+    # One line each: titles may hold commas, and a person may wait in one block only.
+    return "\n".join(_session_line(session, context) for session in sessions)
+
+
 def _sample_sessions(context):
     return (context.sample_session,) if context.sample_session else ()
 
@@ -84,6 +111,10 @@ PLACEHOLDERS = (
                 lambda c: ", ".join(part for part in (c.venue, c.address) if part)),
     Placeholder("session", N_("the person's dialogue sessions"),
                 lambda c: _titles(c.recipient.sessions), lambda c: _titles(_sample_sessions(c))),
+    Placeholder("sessions", N_("each of the person's dialogue sessions on a line of its own, "
+                               "with its time, room and any place on the waiting list"),
+                lambda c: _session_lines(c.recipient.sessions, c),
+                lambda c: _session_lines(_sample_sessions(c), c)),
     Placeholder("room", N_("the rooms of those sessions"),
                 lambda c: _rooms(c.recipient.sessions), lambda c: _rooms(_sample_sessions(c))),
     Placeholder("manage_link", N_("the person's own link to change or cancel"),

@@ -92,7 +92,8 @@ def build_message(row, context):
             "event_url": url_for("public.event", slug=event.slug, _external=True),
         }
         if row.kind == "reminder":
-            values.update(reminder_texts(row, registration, event, values["manage_url"]))
+            values.update(reminder_texts(row, registration, event, values["manage_url"],
+                                         context.positions))
         if row.kind == "promoted":
             values["promoted_session"] = next(
                 (c["session"] for c in values["choices"]
@@ -125,8 +126,9 @@ def build_message(row, context):
                 now=context.now,
             )
             method = "CANCEL" if cancelled else "REQUEST"
+            # Named in the mail's language: the name is what the reader sees of it.
             message.attach(
-                "invite.ics",
+                gettext("cancellation.ics") if cancelled else gettext("invitation.ics"),
                 f"text/calendar; charset=utf-8; method={method}",
                 ics,
             )
@@ -160,7 +162,7 @@ def build_staff_message(row, context):
     return message
 
 
-def reminder_texts(row, registration, event, manage_url):
+def reminder_texts(row, registration, event, manage_url, positions=None):
     """The reminder's subject and body for this person, placeholders filled in: the English
     text for an English sign-up when there is one, else the Swedish."""
     reminder = row.reminder
@@ -170,5 +172,6 @@ def reminder_texts(row, registration, event, manage_url):
              "subject_en": reminder.subject_en, "body_en": reminder.body_en}
     locale, subject, body = version_for(texts, row.locale)
     subject, body = fill_reminder(subject, body,
-                                  placeholder_context(event, locale, manage_url, registration))
+                                  placeholder_context(event, locale, manage_url, registration,
+                                                      positions))
     return {"reminder_subject": subject, "reminder_body": body}

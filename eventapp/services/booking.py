@@ -144,7 +144,7 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     if actor is not None:
         db.session.flush()
         log_activity(event.id, actor, "registration.created", registration.name, now,
-                     registration_id=registration.id)
+                     registration_id=registration.id, source=source)
     # Two sign-ups with the same address may race past the check above; the partial unique
     # index lets only one commit, and the decorator turns the other into AlreadyRegistered.
     db.session.flush()

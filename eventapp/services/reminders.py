@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import (Event, OutboxMessage, ParallelBlock, Preference, Registration, Reminder,
                       SessionChoice)
 from .activity import log_activity
+from .queries import waiting_positions
 from .unit_of_work import is_sqlite, lock_rows, write_transaction
 
 TEXT_FIELDS = ("subject", "body", "subject_en", "body_en")
@@ -22,9 +23,9 @@ def default_texts():
                 gettext("Reminder: {event} on {date}"),
                 gettext(
                     "Hello {name},\n\nWelcome to {event} on {date} at {time}, {venue}.\n\n"
-                    "Your dialogue session: {session} (room {room}).\n\n"
-                    "Can you no longer come? Cancel so that someone on the waiting list gets "
-                    "your place: {manage_link}"
+                    "Your dialogue sessions:\n{sessions}\n\n"
+                    "Can you not come after all? Cancel, so that someone else can have the "
+                    "place: {manage_link}"
                 ),
             )
     return texts
@@ -214,23 +215,33 @@ def reminders_of(event_id):
     return reminders, counts
 
 
-def placeholder_context(event, locale, manage_link, registration=None):
+def placeholder_context(event, locale, manage_link, registration=None, positions=None):
     """What a reminder's placeholders are filled from: this registration's values, or samples
-    when there is none. Reads only what comes loaded with a registration (its choices with
-    their sessions and blocks), so the mail worker renders from its preload."""
+    when there is none. With `positions` (waiting choice id: place in line, as the mail
+    worker gathers for its batch) it reads only what comes loaded with a registration (its
+    choices with their sessions and blocks), so the worker renders from its preload."""
     recipient = sample = None
     if registration is not None:
         held = sorted((c for c in registration.choices if c.state != SessionChoice.CANCELLED),
                       key=lambda c: c.block.starts_at)
+        if positions is None and any(c.state == SessionChoice.WAITING for c in held):
+            positions = waiting_positions([registration.id])
         recipient = placeholders.Recipient(registration.name, tuple(
-            placeholders.Session(c.session.title, c.session.room or "") for c in held))
+            placeholders.Session(c.session.title, c.session.room or "", c.block.starts_at,
+                                 c.block.ends_at, (positions or {}).get(c.id)
+                                 if c.state == SessionChoice.WAITING else None)
+            for c in held))
     else:
-        first = next((s for block in event.blocks for s in block.sessions), None)
-        sample = placeholders.Session(first.title, first.room or "") if first else None
+        block, first = next(((b, s) for b in event.blocks for s in b.sessions), (None, None))
+        sample = placeholders.Session(first.title, first.room or "", block.starts_at,
+                                      block.ends_at) if first else None
+    with force_locale(locale):
+        words = {"room_word": gettext("room"),
+                 "waiting_note": gettext("waiting list, number %(pos)s", pos="{pos}")}
     return placeholders.PlaceholderContext(
         locale=locale, event_title=event.title, starts_at=event.starts_at,
         venue=event.venue or "", address=event.address or "", manage_link=manage_link,
-        recipient=recipient, sample_session=sample)
+        recipient=recipient, sample_session=sample, **words)
 
 
 def preview(event, texts, audience, person_id=None):

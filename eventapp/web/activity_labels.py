@@ -21,7 +21,7 @@ LABELS = {
     "session.lead_removed": _l("Lead removed from a session"),
     "session.duplicated": _l("Session duplicated"),
     "session.moved": _l("Session moved up or down in its block"),
-    "session.message": _l("Lead emailed the session"),
+    "session.message": _l("The lead emailed the session's participants"),
     "registration.created": _l("Registered by an organiser"),
     "registration.edited": _l("Details changed by an organiser"),
     "registration.moved": _l("Moved to another session"),
@@ -31,7 +31,7 @@ LABELS = {
     "reminder.scheduled": _l("Reminder scheduled"),
     "reminder.sent": _l("Reminder sent"),
     "reminder.sent_again": _l("Reminder sent to those who had not had it"),
-    "reminder.cancelled": _l("Reminder cancelled"),
+    "reminder.cancelled": _l("Reminder stopped"),
     "reminder.retry": _l("Failed reminders retried"),
     "attendees.viewed": _l("Attendee list viewed"),
     "topics.viewed": _l("Discussion topics viewed"),
@@ -42,8 +42,30 @@ LABELS = {
 }
 
 
-def activity_label(action):
-    return LABELS.get(action, action)
+# Entries whose label depends on how it came about, not only on the action.
+SPECIAL = {
+    ("registration.created", "walk_in"): _l("Came without registering; added at check-in"),
+    ("session.message", "organiser"): _l("An organiser emailed the session's participants"),
+}
+# The formats of an export, as the person who chose one saw them.
+FORMATS = {"xlsx": _l("Excel"), "csv": _l("CSV file"), "pdf": _l("PDF")}
+
+
+def activity_label(entry):
+    """The entry's label: from its action code (a string will do), or for a walk-in and a
+    message an organiser sent, from how it came about."""
+    action = getattr(entry, "action", entry)
+    details = getattr(entry, "details", None) or {}
+    user = getattr(entry, "user", None)
+    how = details.get("source") or ("organiser" if user is not None and user.is_organiser else "")
+    return SPECIAL.get((action, how)) or LABELS.get(action, action)
+
+
+def activity_summary(entry):
+    """What the entry is about: an export's format as a word, anything else as written."""
+    if entry.action == "export":
+        return FORMATS.get(entry.summary, entry.summary)
+    return entry.summary
 
 
 def activity_detail(entry):

@@ -84,7 +84,7 @@ REGISTRY = dict([
                                    "replaced by a newer one."), 404),
     _entry(errors.NotInSession, _l("That person is not on this session's list."), 409),
     _entry(errors.UnknownPlaceholder,
-           _l("Unknown placeholders: %(names)s. You can use: %(known)s."), 400,
+           _l("Unknown codes: %(names)s. You can use: %(known)s."), 400,
            _placeholder_names),
     _entry(errors.ReminderLocked, _l("The reminder has already gone out or been stopped, and "
                                      "can no longer be changed."), 409),

@@ -5,7 +5,7 @@ import functools
 from datetime import datetime
 
 from flask import flash, g, make_response
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_number, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField, TextAreaField
@@ -50,6 +50,50 @@ def within_sane_years(form, field):
                                  first=FIRST_YEAR, last=LAST_YEAR))
 
 
+def number_between(low, high):
+    """A NumberRange whose message shows the numbers as the reader writes them
+    ("100 000" in Swedish), in place of WTForms' own "Number must be between"."""
+
+    def check(form, field):
+        if field.data is not None and not low <= field.data <= high:
+            raise ValidationError(_l("Enter a number from %(min)s to %(max)s.",
+                                     min=format_number(low), max=format_number(high)))
+
+    check.field_flags = {"min": low, "max": high}
+    return check
+
+
+class OurMessages:
+    """WTForms' own messages (English, or its translations' wording) in ours, in the
+    page's language; any it has that we do not say otherwise pass through."""
+
+    MESSAGES = {
+        "Not a valid integer value.": _l("Enter a whole number, with digits only."),
+        "Not a valid decimal value.": _l("Enter a number, with digits only."),
+        "Not a valid float value.": _l("Enter a number, with digits only."),
+        "Not a valid datetime value.": _l("Enter a date and time."),
+        "Not a valid date value.": _l("Enter a date."),
+        "Not a valid time value.": _l("Enter a time."),
+        "Not a valid choice.": _l("Choose one of the options."),
+        "Invalid Choice: could not coerce.": _l("Choose one of the options."),
+        "Invalid choice(s): one or more data inputs could not be coerced.":
+            _l("Choose among the options."),
+        "This field is required.": _l("This field is required."),
+        "Invalid email address.": _l("Enter an email address in the form name@example.se."),
+    }
+    CHOICES = ("'%(value)s' is not a valid choice for this field.",
+               "'%(value)s' are not valid choices for this field.")
+
+    def gettext(self, string):
+        return str(self.MESSAGES.get(string, string))
+
+    def ngettext(self, singular, plural, n):
+        if singular == self.CHOICES[0]:
+            # WTForms fills in the value it refused; ours names none (no "%" left to fill).
+            return str(_l("Choose among the options.")).replace("%", "%%")
+        return singular if n == 1 else plural
+
+
 class BaseForm(FlaskForm):
     """A FlaskForm (with its CSRF token) whose failed token check reads as a clear message,
     whose every text field refuses characters that cannot be saved, and which reads only
@@ -57,6 +101,9 @@ class BaseForm(FlaskForm):
     refused with a field error instead of reaching a validator."""
 
     class Meta:
+        def get_translations(self, form):
+            return OurMessages()
+
         def wrap_formdata(self, form, formdata):
             wrapped = super().wrap_formdata(form, formdata)
             if wrapped is None:

@@ -33,16 +33,16 @@ TEXT = {
         your_registration="Din anmälan",
         save_changes="Spara ändringarna",
         enter_name="Skriv ditt namn.",
-        details_saved="Dina uppgifter har sparats.",
+        details_saved="Vi har sparat dina uppgifter.",
         change_session="Byt dialogmöte",
-        changed="Ditt val av dialogmöte har ändrats.",
+        changed="Du har bytt dialogmöte.",
         cancel_my_registration="Avboka min anmälan",
         cancel_heading="Vill du avboka din anmälan?",
         yes_cancel="Ja, avboka min anmälan",
         cancelled="Din anmälan är avbokad.",
         registration_cancelled="Den här anmälan är avbokad.",
-        get_new_link="få en ny länk via e-post",
-        resend_heading="Få en ny länk till din anmälan",
+        get_new_link="beställ en ny länk i ett mejl",
+        resend_heading="Beställ en ny länk till din anmälan",
         send_new_link="Skicka en ny länk till mig",
         link_on_its_way="länken till anmälan på väg",
         problem="Det finns ett problem",
@@ -54,10 +54,10 @@ TEXT = {
         privacy="Integritet och personuppgifter",
         privacy_heading="Så hanterar vi dina personuppgifter",
         accessibility="Tillgänglighetsredogörelse",
-        not_found="Sidan kunde inte hittas",
+        not_found="Vi hittar inte sidan",
         full_waiting_list="Fullt – väntelista",
-        waiting_number="Väntelista, nummer {n} i kön",
-        waiting_in_mail="Du står på väntelistan, nummer {n} i kön.",
+        waiting_number="Väntelista, nummer {n}",
+        waiting_in_mail="Du står som nummer {n} på väntelistan.",
     ),
     "en": SimpleNamespace(
         switch_here="In English",
@@ -344,7 +344,7 @@ def test_full_session_offers_the_waiting_list_and_shows_the_place_in_line(live, 
     page.get_by_label(t.consent).check()
     page.get_by_role("button", name=t.sign_up).click()
 
-    expect(heading(page)).to_have_text(t.thanks.format(name="Bertil Berg"))
+    expect(heading(page)).to_have_text("Tack, Bertil Berg – du står på väntelistan")
     expect(page.locator(".choices")).to_contain_text(t.waiting_number.format(n=1))
     checker.see("thanks-waiting-list")
 
@@ -406,7 +406,7 @@ def test_form_error_keeps_what_was_typed_and_moves_focus_to_the_error_summary(
 LINKS = {
     "sv": SimpleNamespace(stop="Stäng av mina gamla länkar", heading="Vill du stänga av dina gamla länkar?",
                           yes="Ja, stäng av mina gamla länkar", done="Dina gamla länkar fungerar inte längre",
-                          gone="Länken fungerar inte längre", new_link="Få en ny länk",
+                          gone="Länken fungerar inte längre", new_link="Beställ en ny länk",
                           your_registration="Din anmälan"),
     "en": SimpleNamespace(stop="Make my old links stop working", heading="Make your old links stop working?",
                           yes="Yes, make my old links stop working", done="Your old links no longer work",

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.browser
 
 TEXT = {
     "sv": dict(
-        preview="Förhandsvisa den publika sidan", banner="Förhandsvisning – inte publicerad",
-        preview_form="Förhandsvisa anmälningsformuläret", review="Granska och publicera",
+        preview="Förhandsgranska den publika sidan", banner="Förhandsgranskning – inte publicerad",
+        preview_form="Förhandsgranska anmälningsformuläret", review="Granska och publicera",
         no_lead="Dialogmötet {title} har ingen mötesledare.", publish="Publicera",
         published="Evenemanget är publicerat", back_to_draft="Tillbaka till utkast",
         draft_again="Evenemanget är ett utkast igen",

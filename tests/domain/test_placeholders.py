@@ -8,7 +8,8 @@ from eventapp.domain.errors import UnknownPlaceholder
 from eventapp.domain.placeholders import PlaceholderContext, Recipient, Session
 from eventapp.domain.reminders import check_placeholders, version_for
 
-EVERY = " ".join("{%s}" % p.name for p in placeholders.PLACEHOLDERS)
+# {sessions} spans lines: it has a test of its own.
+EVERY = " ".join("{%s}" % p.name for p in placeholders.PLACEHOLDERS if p.name != "sessions")
 
 
 def context(locale="sv", recipient=None):
@@ -25,6 +26,18 @@ def test_a_person_gets_their_own_values_with_date_and_time_in_stockholm():
     assert placeholders.fill(EVERY, context(recipient=KARIN)) == (
         "Karin Berg Uppstart Lycksele 15 juni 2027 09:30 Stadshuset, Torget 1 "
         "Data som råvara, E-tjänster Sal A https://x.test/manage/abc")
+
+
+def test_sessions_come_one_per_line_with_their_times_rooms_and_waiting_list_place():
+    afternoon = (datetime(2027, 6, 15, 11, 0), datetime(2027, 6, 15, 12, 30))
+    late = (datetime(2027, 6, 15, 13, 0), datetime(2027, 6, 15, 14, 0))
+    person = Recipient("Karin Berg", (Session("Data, arkitektur och system", "Sal A", *afternoon),
+                                      Session("E-tjänster", "", *late, waiting_position=3)))
+    swedish = PlaceholderContext(**{**context(recipient=person).__dict__, "room_word": "lokal",
+                                    "waiting_note": "väntelista, nummer {pos}"})
+    assert placeholders.fill("{sessions}", swedish) == (
+        "13:00–14:30 Data, arkitektur och system, lokal Sal A\n"
+        "15:00–16:00 E-tjänster (väntelista, nummer 3)")
 
 
 def test_dates_follow_the_language_of_the_text():

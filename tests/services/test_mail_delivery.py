@@ -20,7 +20,9 @@ from tests.helpers import manage_link, parts
 
 def calendar_of(message):
     _plain, _html, attachments = parts(message)
-    return icalendar.Calendar.from_ical(attachments["invite.ics"])
+    # Named in the mail's language: kallelse.ics, or avbokning.ics for a cancellation.
+    [ics] = [data for name, data in attachments.items() if name.endswith(".ics")]
+    return icalendar.Calendar.from_ical(ics)
 
 
 def vevent(cal):
@@ -96,7 +98,7 @@ def test_the_promoted_person_is_told_they_have_a_place(app, inbox):
         sign_up(event, 2)
         deliver_due()
         waiting_mail = parts(inbox.to("deltagare2@example.org")[0])[0]
-        assert "väntelistan, nummer 1" in waiting_mail
+        assert "nummer 1 på väntelistan" in waiting_mail
         booking.cancel(first.id, utcnow())
         deliver_due()
     promoted = inbox.to("deltagare2@example.org")[-1]

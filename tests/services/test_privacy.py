@@ -84,7 +84,7 @@ def test_deleting_my_data_frees_the_seat_and_leaves_nothing_behind(app, client, 
         deliver_due()
         slug = event.slug
     path = urlsplit(manage_link(parts(inbox.to("deltagare1@example.org")[0])[0])).path
-    assert "Radera" in text_of(client.get(f"{path}/delete"))
+    assert "Ta bort" in text_of(client.get(f"{path}/delete"))
     response = client.post(f"{path}/delete", data={"csrf_token": csrf_token(client, f"{path}/delete")})
     assert response.status_code == 302 and response.location.endswith(f"/events/{slug}")
     with app.app_context():

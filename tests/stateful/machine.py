@@ -38,7 +38,7 @@ BROWSERS = 3
 # A form sent back with a message: invalid input (400) or a rule that says no (409).
 REFUSED = (400, 409)
 MANAGE_LINK = re.compile(r"https?://\S+?(/manage/[^\s/]+)")
-POSITION = re.compile(r"nummer (\d+) i kön")
+POSITION = re.compile(r"Väntelista, nummer (\d+)")
 
 
 @dataclass(eq=False)

@@ -91,7 +91,7 @@ def test_something_a_service_cannot_find_is_a_404(app):
     login(client, "organisator@example.org")
     response = post_form(client, url, {}, page=page)
     assert response.status_code == 404
-    assert "Sidan kunde inte hittas" in text_of(response)
+    assert "Vi hittar inte sidan" in text_of(response)
 
 
 @pytest.mark.parametrize("target", ["/events/a?x=1", "/organiser/"])

@@ -201,4 +201,4 @@ def test_an_event_stored_at_the_ends_of_the_calendar_still_shows_and_mails(app, 
         assert deliver_due()["sent"] == 1
         assert db.session.scalar(select(OutboxMessage.status)) == "sent"
     [message] = inbox.to("deltagare1@example.org")
-    assert any(part.get_filename() == "invite.ics" for part in message.iter_attachments())
+    assert any(part.get_filename() == "kallelse.ics" for part in message.iter_attachments())

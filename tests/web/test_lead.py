@@ -35,7 +35,7 @@ def led(app):
 def test_the_attendee_list_shows_confirmed_then_the_waiting_list_in_order(app, led):
     ids, client = led
     page = text_of(client.get(f"/lead/sessions/{ids['session']}"))
-    assert "3 bokade" in page and "1 på väntelistan" in page
+    assert "3 har plats" in page and "1 på väntelistan" in page
     confirmed, waiting = page.split("Väntelista", 1)[0], page.split("Väntelista", 1)[1]
     assert "Örjan Öberg" in confirmed and "Anna Ek" in confirmed and "Bo Berg" in confirmed
     assert "Cecilia Dahl" in waiting and "Cecilia Dahl" not in confirmed

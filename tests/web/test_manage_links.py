@@ -99,7 +99,7 @@ def test_after_retention_an_old_link_answers_410_and_writes_nothing_back(app, cl
         slug = event.slug
     response = client.get(link)
     assert response.status_code == 410
-    assert "personuppgifterna i den här anmälan tagits bort" in text_of(response)
+    assert "har vi tagit bort personuppgifterna i den här anmälan" in text_of(response)
     token = csrf_token(client, f"/events/{slug}/link")
     for action in ("details", "sessions", "cancel", "delete"):
         response = client.post(f"{link}/{action}", data={
@@ -149,7 +149,7 @@ def test_the_holder_makes_old_links_stop_working_and_gets_a_new_one_by_mail(app,
     assert f"/events/{slug}/link" in response.get_data(as_text=True)
     with app.app_context():
         new = link_of(inbox, "deltagare1@example.org")
-    assert "Länkar som skickats tidigare fungerar inte längre" in parts(
+    assert "Länkar som vi skickat tidigare fungerar inte längre" in parts(
         inbox.to("deltagare1@example.org")[-1])[0]
     assert new != old and client.get(new).status_code == 200
 
@@ -161,8 +161,8 @@ def test_the_calendar_file_links_to_the_event_page_and_never_to_the_personal_lin
         deliver_due()
         slug = event.slug
     plain, _html, attachments = parts(inbox.to("deltagare1@example.org")[0])
-    calendar = Calendar.from_ical(attachments["invite.ics"])
+    calendar = Calendar.from_ical(attachments["kallelse.ics"])
     description = str(calendar.walk("VEVENT")[0]["DESCRIPTION"])
-    assert "/manage/" not in attachments["invite.ics"].decode()
+    assert "/manage/" not in attachments["kallelse.ics"].decode()
     assert f"http://eventapp.test/events/{slug}" in description
     assert "/manage/" in plain  # the personal link stays in the email itself

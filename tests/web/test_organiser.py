@@ -130,7 +130,7 @@ def test_cancelling_an_event_tells_everyone_with_a_calendar_cancellation(app, in
     for n in (1, 2):
         last = inbox.to(f"deltagare{n}@example.org")[-1]
         assert "inställt" in last["Subject"]
-        assert b"METHOD:CANCEL" in parts(last)[2]["invite.ics"]
+        assert b"METHOD:CANCEL" in parts(last)[2]["avbokning.ics"]
 
 
 def test_only_drafts_can_be_deleted(app):
@@ -273,14 +273,14 @@ def test_an_anonymised_registration_can_no_longer_be_changed_by_the_organiser(ap
         url = f"/organiser/events/{event.id}/registrations/{registration.id}"
     login(client, "organisator@example.org")
     page = client.get(url)
-    assert "Personuppgifterna i den här anmälan har tagits bort" in text_of(page)
+    assert "Vi har tagit bort personuppgifterna i den här anmälan" in text_of(page)
     assert f'action="{url}/cancel"' not in page.get_data(as_text=True)
     # A hand-made POST (no form is shown) is refused too.
     response = post_form(client, f"{url}/details", {
         "name": "Deltagare 1", "email": "deltagare1@example.org", "organisation": "Umeå kommun"},
         page="/organiser/events/new")
     assert response.status_code == 409
-    assert "Personuppgifterna i den här anmälan har tagits bort" in text_of(response)
+    assert "Vi har tagit bort personuppgifterna i den här anmälan" in text_of(response)
     post_form(client, f"{url}/cancel", {"notify": "y"}, page="/organiser/events/new")
     with app.app_context():
         stored = db.session.get(Registration, registration.id)

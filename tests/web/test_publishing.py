@@ -32,7 +32,7 @@ def test_the_preview_shows_the_drafts_event_page_as_the_public_will_see_it(app):
     response = client.get(f"/organiser/events/{event['id']}/preview")
     assert response.status_code == 200
     page = text_of(response)
-    assert "Förhandsvisning – inte publicerad" in page
+    assert "Förhandsgranskning – inte publicerad" in page
     assert event["title"] in page and event["first"] in page and "Anmäl dig" in page
     html = response.get_data(as_text=True)
     assert f'href="/organiser/events/{event["id"]}/preview/signup"' in html
@@ -45,7 +45,7 @@ def test_the_sign_up_preview_shows_the_form_and_it_cannot_be_sent(app):
     response = client.get(f"/organiser/events/{event['id']}/preview/signup")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Förhandsvisning – inte publicerad" in text_of(response)
+    assert "Förhandsgranskning – inte publicerad" in text_of(response)
     assert re.search(r'<fieldset disabled class="preview-form">.*name="email".*'
                      r'name="consent".*</fieldset>\s*</form>', html, re.S)
     assert event["first"] in text_of(response)
@@ -116,7 +116,7 @@ def test_a_draft_is_offered_deletion_not_cancellation(app):
     client, event = organiser_and(app, status="draft")
     overview = f"/organiser/events/{event['id']}"
     page = text_of(client.get(overview))
-    assert "Radera utkastet" in page and "Ställ in evenemanget" not in page
+    assert "Ta bort utkastet" in page and "Ställ in evenemanget" not in page
     response = post_form(client, f"{overview}/status/cancel", {}, page=overview)
     assert "Det går inte att ändra status" in text_of(client.get(response.location))
     assert status_of(app, event["id"]) == "draft"

@@ -7,7 +7,7 @@ from ...web.forms import BaseForm, normalise_email, single_line, strip
 
 
 class CheckInForm(BaseForm):
-    submit = SubmitField(_l("Arrived"))
+    submit = SubmitField(_l("Mark as arrived"))
 
 
 class WalkInForm(BaseForm):
@@ -15,7 +15,7 @@ class WalkInForm(BaseForm):
         DataRequired(_l("Enter the name.")), Length(max=200), single_line])
     organisation = StringField(_l("Organisation"), filters=[strip], validators=[
         Optional(), Length(max=200), single_line])
-    email = EmailField(_l("Email (optional: for a confirmation)"),
+    email = EmailField(_l("Email"), description=_l("For a confirmation."),
                        filters=[strip, normalise_email], validators=[
         Optional(), Length(max=254), single_line,
         Email(message=_l("Enter an email address in the form name@example.se."),
@@ -30,4 +30,4 @@ class MessageForm(BaseForm):
         DataRequired(_l("Write a message.")), Length(max=10000)])
     include_waiting = BooleanField(_l("Send to the waiting list too"))
     preview = SubmitField(_l("Preview"))
-    send = SubmitField(_l("Send"))
+    send = SubmitField(_l("Send the email"))

@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...web.forms import (
@@ -23,6 +23,7 @@ from ...web.forms import (
     add_block_fields,
     fix_choice_messages,
     normalise_email,
+    number_between,
     strip,
     within_sane_years,
 )
@@ -56,7 +57,7 @@ class _StartEnd:
         return ok
 
 
-FIELD_CHOICES = [SelectChoice("off", _l("Not asked")), SelectChoice("optional", _l("Optional")),
+FIELD_CHOICES = [SelectChoice("off", _l("Do not ask")), SelectChoice("optional", _l("Optional")),
                  SelectChoice("required", _l("Required"))]
 
 
@@ -72,32 +73,37 @@ class EventForm(_StartEnd, BaseForm):
     ends_at = _when(_l("Ends"))
     signup_opens_at = _when(_l("Sign-up opens"), required=False)
     signup_closes_at = _when(_l("Sign-up closes"), required=False)
-    capacity = IntegerField(_l("Overall capacity (leave empty for none)"), validators=[
-        Optional(), NumberRange(min=1, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
+    capacity = IntegerField(_l("Overall capacity"), description=_l("Leave empty for no limit."),
+                            validators=[Optional(), number_between(1, 100000)])
     contact_name = _line(_l("Contact person"))
     contact_email = EmailField(_l("Contact email"), filters=[strip], validators=[
         Optional(), Length(max=254), *LINE,
         Email(message=_l("Enter an email address in the form name@example.se."),
               check_deliverability=False)])
     contact_phone = _line(_l("Contact phone"), max_length=50)
-    ask_organisation = SelectField(_l("Organisation"), choices=FIELD_CHOICES, default="required")
-    ask_job_title = SelectField(_l("Job title"), choices=FIELD_CHOICES, default="optional")
-    ask_dietary_needs = SelectField(_l("Dietary needs or allergies"), choices=FIELD_CHOICES, default="optional")
-    ask_accessibility_needs = SelectField(_l("Accessibility needs"), choices=FIELD_CHOICES, default="optional")
-    ask_discussion_topic = SelectField(_l("What would you like to discuss in the session?"),
+    # "Fråga om organisation: Fråga inte / Frivillig / Obligatorisk": what the form asks.
+    ask_organisation = SelectField(_l("Ask about organisation"), choices=FIELD_CHOICES,
+                                   default="required")
+    ask_job_title = SelectField(_l("Ask about job title"), choices=FIELD_CHOICES,
+                                default="optional")
+    ask_dietary_needs = SelectField(_l("Ask about dietary needs and allergies"),
+                                    choices=FIELD_CHOICES, default="optional")
+    ask_accessibility_needs = SelectField(_l("Ask about accessibility needs"),
+                                          choices=FIELD_CHOICES, default="optional")
+    ask_discussion_topic = SelectField(_l("Ask what they want to discuss"),
                                        choices=FIELD_CHOICES, default="optional")
     privacy_text = _text(_l("Privacy text shown with the consent box"))
     retention_days = IntegerField(_l("Keep personal data for this many days after the event"),
                                   default=90, validators=[InputRequired(_l("Enter a number.")),
-                                  NumberRange(min=1, max=3650, message=_l("Enter a number from %(min)s to %(max)s."))])
+                                  number_between(1, 3650)])
     sensitive_retention_days = IntegerField(
         _l("Keep dietary and accessibility needs for this many days after the event"), default=7,
         validators=[InputRequired(_l("Enter a number.")),
-                    NumberRange(min=0, max=3650, message=_l("Enter a number from %(min)s to %(max)s."))])
+                    number_between(0, 3650)])
     reminder_days_before = IntegerField(
-        _l("Send the automatic reminder this many days before (leave empty for none)"),
-        default=2, validators=[Optional(), NumberRange(
-            min=0, max=60, message=_l("Enter a number from %(min)s to %(max)s."))])
+        _l("Send the automatic reminder this many days before"),
+        description=_l("Leave empty for no automatic reminder."), default=2,
+        validators=[Optional(), number_between(0, 60)])
     save = SubmitField(_l("Save"))
 
     ASKED = ("organisation", "job_title", "dietary_needs", "accessibility_needs", "discussion_topic")
@@ -158,7 +164,7 @@ class SessionForm(BaseForm):
     room = _line(_l("Room"), max_length=120)
     capacity = IntegerField(_l("Capacity (seats)"), validators=[
         InputRequired(_l("Enter a number.")),
-        NumberRange(min=0, max=100000, message=_l("Enter a number from %(min)s to %(max)s."))])
+        number_between(0, 100000)])
     waitlist_enabled = BooleanField(_l("Keep a waiting list when the session is full"), default=True)
     remove_lead_ids = MultiCheckboxField(_l("Leads"), coerce=int, validate_choice=True)
     lead_name_1 = _line(_l("Name of lead %(n)d", n=1))
@@ -240,7 +246,7 @@ def admin_registration_form_for(event, labels, **kwargs):
 
     class AdminRegistrationForm(DetailsForm):
         notify = BooleanField(_l("Send the person a confirmation by email"), default=True)
-        save = SubmitField(_l("Register"))
+        save = SubmitField(_l("Register the person"))
 
     add_block_fields(AdminRegistrationForm, event.blocks, labels, with_rankings=True)
     form = AdminRegistrationForm(**kwargs)
@@ -252,14 +258,15 @@ class ReminderForm(BaseForm):
     subject = _line(_l("Subject"), required=True)
     body = TextAreaField(_l("Message"), filters=[strip], validators=[
         DataRequired(_l("Write a message.")), Length(max=10000)])
-    subject_en = _line(_l("Subject in English (optional)"))
-    body_en = _text(_l("Message in English (optional)"), max_length=10000)
+    subject_en = _line(_l("Subject in English"))
+    body_en = _text(_l("Message in English"), max_length=10000)
     states = MultiCheckboxField(_l("Who"), choices=[
         SelectChoice("confirmed", _l("People with a seat")),
         SelectChoice("waiting", _l("People on a waiting list")),
         SelectChoice("awaiting", _l("People awaiting allocation (who gave wishes)"))],
         default=["confirmed"], validators=[DataRequired(_l("Choose at least one group."))])
-    session_ids = MultiCheckboxField(_l("Only these sessions (none ticked: all)"), coerce=int,
+    session_ids = MultiCheckboxField(_l("Only these sessions"), coerce=int,
+                                     description=_l("None ticked: all sessions."),
                                      validate_choice=True)
     registered_after = _when(_l("Only people who registered after"), required=False)
     registered_before = _when(_l("Only people who registered before"), required=False)

@@ -116,7 +116,7 @@ def reminder_action(event_id, reminder_id, action):
         try:
             if action == "cancel":
                 reminder_service.cancel_reminder(event.id, reminder.id, current_user, now)
-                flash(_("The reminder is cancelled."), "success")
+                flash(_("The reminder is stopped."), "success")
             elif action == "retry":
                 n = reminder_service.retry_failed(event.id, reminder.id, current_user, now)
                 flash(ngettext("%(num)d failed message will be tried again.",

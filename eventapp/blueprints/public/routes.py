@@ -408,7 +408,10 @@ def my_data(token):
 @access("manage_token")
 def my_data_json(token):
     registration = _registration_from_token(token)
-    response = jsonify(privacy_service.personal_data(registration))
+    data = privacy_service.personal_data(registration)
+    data["who_sees_it"] = _("The organisers of the event and the leads of the dialogue "
+                            "sessions you chose.")
+    response = jsonify(data)
     response.headers["Content-Disposition"] = 'attachment; filename="mina-uppgifter.json"'
     return response
 
