@@ -126,7 +126,7 @@ def test_preview_then_publish_gives_seats_waiting_places_and_one_mail_each(ctx, 
     waiting = [m for m in inbox.messages if "väntelista" in m["Subject"]]
     assert len(waiting) == 1
     text = waiting[0].get_body(("plain",)).get_content()
-    assert "nummer 1 i kön" in text
+    assert "nummer 1 på väntelistan" in text
     seated = [m for m in inbox.messages if m["Subject"].startswith("Du har fått en plats")]
     assert len(seated) == 2 and all(
         any(p.get_content_type() == "text/calendar" for p in m.iter_attachments()) for m in seated)
