@@ -5,8 +5,10 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, EmailField, RadioField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..domain.signup import normalised_email
@@ -86,6 +88,13 @@ class BaseForm(FlaskForm):
 
 
 LINE = [single_line]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (templates/_form_macros.html renders them as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def email_field(label):

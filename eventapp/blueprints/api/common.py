@@ -1,0 +1,59 @@
+"""What the API's views share: its blueprint, UTC times, and registrations and events as the
+schemas describe them."""
+from datetime import timezone
+
+from flask_smorest import Blueprint
+
+from ...web.access import access
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1",
+               description="Events, registrations, leads' lists and the change feed.")
+
+BEARER = [{"bearerAuth": []}]
+# Documented on every operation: what a client must be ready for.
+COMMON_ERRORS = (400, 422, 429, 503)
+TOKEN_ERRORS = (401, 403, 404)
+
+
+def documented(*statuses):
+    """The problem+json answers an operation may give, for the OpenAPI document."""
+    def decorate(view):
+        for status in statuses:
+            view = bp.alt_response(status, schema=None, description="A problem (RFC 9457).",
+                                   content_type="application/problem+json")(view)
+        return view
+    return decorate
+
+
+def operation(rule, method, schema=None, status=200, personal=True, args=None, location="query",
+              body=None, errors=()):
+    """One API operation: its route, its access rule, what it reads and answers, its errors."""
+    def decorate(view):
+        view = documented(*COMMON_ERRORS, *errors)(view)
+        view = bp.response(status, schema)(view)
+        if body is not None:
+            view = bp.arguments(body, location="json")(view)
+        if args is not None:
+            view = bp.arguments(args, location=location)(view)
+        if personal:
+            view = bp.doc(security=BEARER)(view)
+        view = access("api_token" if personal else "public")(view)
+        return bp.route(rule, methods=[method])(view)
+    return decorate
+
+
+def utc(moment):
+    return moment.replace(tzinfo=timezone.utc) if moment is not None else None
+
+
+def registration_dict(r):
+    return {
+        "id": r.id, "event_id": r.event_id, "name": r.name, "email": r.email,
+        "organisation": r.organisation, "job_title": r.job_title,
+        "dietary_needs": r.dietary_needs, "accessibility_needs": r.accessibility_needs,
+        "discussion_topic": r.discussion_topic, "locale": r.locale, "status": r.status,
+        "source": r.source, "created_at": utc(r.created_at), "updated_at": utc(r.updated_at),
+        "cancelled_at": utc(r.cancelled_at),
+        "choices": [{"block_id": c.block_id, "session_id": c.session_id, "state": c.state}
+                    for c in r.choices],
+    }
