@@ -20,10 +20,30 @@ def _email(value):
         raise ValidationError("Not a valid email address.") from exc
 
 
+# What a text value may hold, for the document (the check itself is util/text.py's): no
+# character XML 1.0 forbids; a required one starts with something other than a space. (Lone
+# surrogates, which are no text at all, are refused too but left out of the pattern: tools
+# that generate from it cannot compile a class holding them.)
+_ALLOWED = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]"
+TEXT_PATTERN = f"^{_ALLOWED}*$"
+REQUIRED_TEXT_PATTERN = f"^[^\\s\\x00-\\x1f\\ufffe\\uffff]{_ALLOWED}*$"
+# An address email-validator accepts (ASCII here; it accepts more): dot-separated words, a
+# domain of labels and a top-level name of letters that is not reserved (RFC 6761).
+EMAIL_PATTERN = (r"^[A-Za-z0-9_%+-]{1,20}(\.[A-Za-z0-9_%+-]{1,20}){0,2}"
+                 r"@([A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?\.){1,4}"
+                 r"(?!(arpa|invalid|local|localhost|onion|test|internal|alt)$)[A-Za-z]{2,24}$")
+
+
+def _pattern(pattern):
+    """The same rule as a regular expression, so that the document tells clients too."""
+    return validate.Regexp(pattern, error="Not allowed here.")
+
+
 def Text(max_length, required=False, **kw):
     return fields.String(required=required, validate=[
         validate.Length(min=1 if required else 0, max=max_length),
-        _text_without_forbidden_characters], **kw)
+        _text_without_forbidden_characters,
+        _pattern(REQUIRED_TEXT_PATTERN if required else TEXT_PATTERN)], **kw)
 
 
 # --- public ----------------------------------------------------------------------------
@@ -131,7 +151,9 @@ class NewChoiceSchema(Schema):
 
 class NewRegistrationSchema(Schema):
     name = Text(200, required=True)
-    email = fields.String(required=True, validate=[validate.Length(max=254), _email])
+    email = fields.String(required=True, validate=[validate.Length(max=254),
+                                                   validate.Regexp(EMAIL_PATTERN), _email],
+                          metadata={"example": "anna.lindqvist@umea.se"})
     organisation = Text(200, load_default="")
     job_title = Text(200, load_default="")
     dietary_needs = Text(2000, load_default="")
