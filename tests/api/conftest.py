@@ -41,7 +41,7 @@ def build_world():
     other = make_event(capacities=(3,))
     block = event.blocks[0]
     first, second = block.sessions
-    people = [sign_up(event, n, session_index=0 if n < 3 else 1) for n in range(1, 5)]
+    people = [sign_up(event, n, session_index=0 if n < 4 else 1) for n in range(1, 5)]
     sign_up(other, 9)
     organiser = staff("organisator@example.org", "Olga Organisatör", organiser=True)
     lead = staff("lena.ledare@example.org", "Lena Ledare", session=first)

@@ -91,6 +91,15 @@ def reminder_log(event_id):
                       for row in api_queries.reminder_log(event_id)]}
 
 
+def _as_now(change, registrations):
+    """The registration a change names, as it is now: nothing once erased or anonymised."""
+    registration = registrations.get(change.registration_id)
+    if change.kind in ("erased", "anonymised") or registration is None or (
+            registration.is_anonymised):
+        return None
+    return registration_dict(registration)
+
+
 @operation("/events/<int:event_id>/changes", "GET", schemas.ChangePageSchema,
            args=schemas.ChangeQuerySchema, errors=TOKEN_ERRORS)
 def changes(query, event_id):
@@ -104,8 +113,7 @@ def changes(query, event_id):
     return {
         "items": [{"id": c.id, "kind": c.kind, "registration_id": c.registration_id,
                    "at": utc(c.created_at),
-                   "registration": registration_dict(registrations[c.registration_id])
-                   if c.registration_id in registrations else None} for c in rows],
+                   "registration": _as_now(c, registrations)} for c in rows],
         "next_cursor": str(rows[-1].id if rows else after), "more": more,
     }
 

@@ -1,6 +1,7 @@
 """Sign-in, password and reset forms."""
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, IntegerField, PasswordField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
 
 from ...web.forms import BaseForm, MultiCheckboxField, normalise_email, strip
@@ -47,12 +48,13 @@ class ApiTokenForm(BaseForm):
         DataRequired(_l("Give the token a name, for example the system that uses it.")),
         Length(max=100)])
     kind = RadioField(_l("For"), choices=[
-        ("organiser", _l("Events I organise")), ("lead", _l("Sessions I lead"))],
+        SelectChoice("organiser", _l("Events I organise")),
+        SelectChoice("lead", _l("Sessions I lead"))],
         validators=[InputRequired(_l("Choose what the token is for."))])
     event_ids = MultiCheckboxField(_l("Events"), coerce=int, validate_choice=True)
     session_ids = MultiCheckboxField(_l("Sessions"), coerce=int, validate_choice=True)
     access = RadioField(_l("Access"), default="read", choices=[
-        ("read", _l("Read only")), ("write", _l("Read and write"))],
+        SelectChoice("read", _l("Read only")), SelectChoice("write", _l("Read and write"))],
         validators=[InputRequired(_l("Choose the access."))])
     days = IntegerField(_l("Valid for (days)"), default=90, validators=[
         InputRequired(_l("Enter a number.")),

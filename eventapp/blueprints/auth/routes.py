@@ -3,6 +3,7 @@ forgotten one. A signed-in browser is a session kept on the server (services/acc
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from ...domain import accounts as account_rules
 from ...domain.errors import Busy, InvalidToken, PasswordTooWeak
@@ -104,11 +105,12 @@ def new_api_token():
     """A personal access token for the API; its secret is shown on the next page only."""
     form = ApiTokenForm()
     events, sessions = api_tokens.token_choices(current_user)
-    form.event_ids.choices = [(e.id, e.title) for e in events]
-    form.session_ids.choices = [(s.id, f"{s.title} ({s.block.title})") for s in sessions]
+    form.event_ids.choices = [SelectChoice(e.id, e.title) for e in events]
+    form.session_ids.choices = [SelectChoice(s.id, f"{s.title} ({s.block.title})")
+                                for s in sessions]
     form.kind.choices = [c for c in form.kind.choices
-                         if (c[0] == "organiser" and current_user.is_organiser)
-                         or (c[0] == "lead" and sessions)]
+                         if (c.value == "organiser" and current_user.is_organiser)
+                         or (c.value == "lead" and sessions)]
     if form.validate_on_submit():
         ids = form.event_ids.data if form.kind.data == "organiser" else form.session_ids.data
         token, secret = api_tokens.issue(current_user.id, form.name.data, form.kind.data,
