@@ -48,7 +48,7 @@ def register(app):
         from sqlalchemy import select
 
         from .models import User
-        from .services import accounts
+        from .services import accounts, api_tokens
         from .util.time import utcnow
 
         if not current_app.config["DEMO_DATA_ALLOWED"]:
@@ -62,6 +62,13 @@ def register(app):
             role = "organiser" if user.is_organiser else "lead"
             click.echo(f"{user.name} ({role}): {base}/login/token/{token}")
         click.echo("Each link works once, for one hour.")
+        organiser = next((u for u in users if u.is_organiser), None)
+        if organiser is not None:
+            secret = api_tokens.issue_demo_token(organiser.id, utcnow())
+            click.echo(f"A read-only API token of {organiser.name} for the demo events (one day): "
+                       f"{secret}")
+            click.echo(f"Try: curl -H 'Authorization: Bearer {secret}' {base}/api/v1/events "
+                       f"(documentation: {base}/api/docs)")
 
     @app.cli.command("apply-retention")
     def apply_retention_command():

@@ -76,6 +76,12 @@ def issue(user_id, name, kind, can_write, ids, now, days=None):
     return token, raw
 
 
+def issue_demo_token(user_id, now):
+    """Development only: a read-only organiser token for every event, valid one day."""
+    events = db.session.scalars(select(Event.id)).all()
+    return issue(user_id, "Demo (read only)", ApiToken.ORGANISER, False, events, now, days=1)[1]
+
+
 @write_transaction()
 def revoke(user_id, token_id, now):
     """Revoke one of the user's own tokens (another's is not found)."""

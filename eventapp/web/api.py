@@ -36,16 +36,20 @@ def caller(required=True):
     return g.api_principal
 
 
+def token_may(kind=None, write=False):
+    """The caller, if their token is of `kind` (any, when None) and may write if `write`."""
+    principal = caller()
+    if (kind is not None and principal.kind != kind) or (write and not principal.can_write):
+        raise TokenLacksRight()
+    return principal
+
+
 def organiser_of(event_id, write=False):
     """The caller, if their token reaches this event: a lead's token is refused (403), an
     event outside the token's is not found (404), a write with a read-only token is 403."""
-    principal = caller()
-    if principal.kind != ApiToken.ORGANISER:
-        raise TokenLacksRight()
+    principal = token_may(ApiToken.ORGANISER, write)
     if event_id not in principal.event_ids:
         raise NotFound(event_id)
-    if write and not principal.can_write:
-        raise TokenLacksRight()
     return principal
 
 

@@ -2,9 +2,12 @@
 schemas describe them."""
 from datetime import timezone
 
+import functools
+
 from flask_smorest import Blueprint
 
 from ...web.access import access
+from ...web.api import token_may
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1",
                description="Events, registrations, leads' lists and the change feed.")
@@ -26,8 +29,10 @@ def documented(*statuses):
 
 
 def operation(rule, method, schema=None, status=200, personal=True, args=None, location="query",
-              body=None, errors=()):
-    """One API operation: its route, its access rule, what it reads and answers, its errors."""
+              body=None, errors=(), kind=None, write=False):
+    """One API operation: its route, its access rule, what it reads and answers, its errors.
+    `kind` and `write` are checked before the request is read (401, then 403), so that a
+    caller without the right learns nothing from how their request would be validated."""
     def decorate(view):
         view = documented(*COMMON_ERRORS, *errors)(view)
         view = bp.response(status, schema)(view)
@@ -36,10 +41,18 @@ def operation(rule, method, schema=None, status=200, personal=True, args=None, l
         if args is not None:
             view = bp.arguments(args, location=location)(view)
         if personal:
-            view = bp.doc(security=BEARER)(view)
+            view = bp.doc(security=BEARER)(_guarded(view, kind, write))
         view = access("api_token" if personal else "public")(view)
         return bp.route(rule, methods=[method])(view)
     return decorate
+
+
+def _guarded(view, kind, write):
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        token_may(kind, write)
+        return view(*args, **kwargs)
+    return guarded
 
 
 def utc(moment):

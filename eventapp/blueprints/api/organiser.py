@@ -14,7 +14,7 @@ def _page_cursor(rows, more):
 
 
 @operation("/events/<int:event_id>/registrations", "GET", schemas.RegistrationPageSchema,
-           args=schemas.RegistrationQuerySchema, errors=TOKEN_ERRORS)
+           args=schemas.RegistrationQuerySchema, errors=TOKEN_ERRORS, kind="organiser")
 def list_registrations(query, event_id):
     """Registrations in id order, at most `limit` a page; filter by session, status, organisation."""
     principal = organiser_of(event_id)
@@ -28,7 +28,8 @@ def list_registrations(query, event_id):
 
 
 @operation("/events/<int:event_id>/registrations", "POST", schemas.RegistrationSchema, status=201,
-           body=schemas.NewRegistrationSchema, errors=(*TOKEN_ERRORS, 409))
+           body=schemas.NewRegistrationSchema, errors=(*TOKEN_ERRORS, 409), kind="organiser",
+           write=True)
 def create_registration(new, event_id):
     """Register a person, by the same rules as the web form and the organiser's manual add:
     capacity, waiting list, one session per parallel block; a confirmation email goes out."""
@@ -51,7 +52,7 @@ def _registration(event_id, registration_id):
 
 
 @operation("/events/<int:event_id>/registrations/<int:registration_id>", "GET",
-           schemas.RegistrationSchema, errors=TOKEN_ERRORS)
+           schemas.RegistrationSchema, errors=TOKEN_ERRORS, kind="organiser")
 def get_registration(event_id, registration_id):
     """One registration with its sessions."""
     principal = organiser_of(event_id)
@@ -62,7 +63,8 @@ def get_registration(event_id, registration_id):
 
 
 @operation("/events/<int:event_id>/registrations/<int:registration_id>/cancel", "POST",
-           schemas.RegistrationSchema, body=schemas.CancelSchema, errors=(*TOKEN_ERRORS, 409))
+           schemas.RegistrationSchema, body=schemas.CancelSchema, errors=(*TOKEN_ERRORS, 409), kind="organiser",
+           write=True)
 def cancel_registration(options, event_id, registration_id):
     """Cancel a registration: its seats go to those waiting; the person is told unless notify is false."""
     principal = organiser_of(event_id, write=True)
@@ -72,7 +74,7 @@ def cancel_registration(options, event_id, registration_id):
 
 
 @operation("/events/<int:event_id>/session-counts", "GET", schemas.SessionCountListSchema,
-           errors=TOKEN_ERRORS)
+           errors=TOKEN_ERRORS, kind="organiser")
 def session_counts(event_id):
     """Seats taken, waiting and left in every session of the event."""
     organiser_of(event_id)
@@ -81,7 +83,7 @@ def session_counts(event_id):
 
 
 @operation("/events/<int:event_id>/reminder-log", "GET", schemas.ReminderLogSchema,
-           errors=TOKEN_ERRORS)
+           errors=TOKEN_ERRORS, kind="organiser")
 def reminder_log(event_id):
     """Every reminder message of the event: to whom (registration id), queued, sent or failed."""
     organiser_of(event_id)
@@ -101,7 +103,7 @@ def _as_now(change, registrations):
 
 
 @operation("/events/<int:event_id>/changes", "GET", schemas.ChangePageSchema,
-           args=schemas.ChangeQuerySchema, errors=TOKEN_ERRORS)
+           args=schemas.ChangeQuerySchema, errors=TOKEN_ERRORS, kind="organiser")
 def changes(query, event_id):
     """What happened to the event's registrations, in commit order, after change `after`.
     Erased and anonymised entries carry only the registration's id: delete your copy."""

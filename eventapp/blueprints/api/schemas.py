@@ -5,6 +5,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ...util.text import first_xml_forbidden
 
 STATUSES = ("active", "cancelled")
+# A cursor is an id: a whole number from 0 to 2147483647, the largest a database id column
+# holds (spelled out, since a pattern cannot compare numbers).
+CURSOR_PATTERN = ("^(0|[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}"
+                  "|2147[0-3][0-9]{5}|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}"
+                  "|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])$")
 CHANGE_KINDS = ("created", "updated", "moved", "cancelled", "promoted", "erased", "anonymised")
 
 
@@ -137,7 +142,7 @@ class RegistrationPageSchema(Schema):
 
 
 class RegistrationQuerySchema(Schema):
-    cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,12}$"))
+    cursor = fields.String(validate=validate.Regexp(CURSOR_PATTERN))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
     session_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     status = fields.String(validate=validate.OneOf(STATUSES))
@@ -217,7 +222,7 @@ class ChangePageSchema(Schema):
 
 
 class ChangeQuerySchema(Schema):
-    after = fields.String(load_default="0", validate=validate.Regexp(r"^[0-9]{1,12}$"))
+    after = fields.String(load_default="0", validate=validate.Regexp(CURSOR_PATTERN))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
 
 
