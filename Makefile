@@ -74,7 +74,7 @@ clean:
 # Figures are ratios to a hello-world route on the same gunicorn (see README, Benchmarks).
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export BENCH_DATABASE_URL
-.PHONY: bench bench-sqlite bench-postgres bench-reminders bench-allocation
+.PHONY: bench bench-sqlite bench-postgres bench-reminders bench-allocation bench-api
 
 bench: install translations
 	@status=0; \
@@ -101,6 +101,14 @@ bench-reminders: install-dev translations
 # BENCH_ARGS="--solver all" also times NetworkX and SciPy (pip install networkx scipy first).
 bench-allocation: install
 	$(BIN)/python bench/allocation.py $(BENCH_ARGS)
+
+# The JSON API: public event JSON against its HTML page (wrk, same run), and the SQL queries
+# and p50 of the registrations list and the change feed at 10 and 5,000 registrations.
+bench-api: install-dev translations
+	$(BIN)/python bench/api.py --database sqlite $(BENCH_ARGS)
+	@if $(BIN)/python bench/run.py --probe-postgres; then \
+		$(BIN)/python bench/api.py --database postgresql $(BENCH_ARGS); \
+	else echo "bench-api: no PostgreSQL answers at $(BENCH_DATABASE_URL); skipped"; fi
 
 # Random (not derandomized) and longer: the route fuzzer, then the participant-lifecycle state machine.
 fuzz: install-dev translations

@@ -63,13 +63,13 @@ def reader_of_session(session_id, event_id):
 
 
 def spend_api_call():
-    """Count this call against its token (its client address without one); the figures go
-    into RateLimit-* headers, and a 429 with Retry-After once none is left."""
-    if not limiter.enabled:
-        return
+    """Count this call against its token; the figures go into RateLimit-* headers, and a 429
+    with Retry-After once none is left. A call without a token reads only what the public
+    pages show, from the same short-lived cache, and is not counted (as those pages are not)."""
     secret = bearer_secret()
-    key = ("api-token", hashlib.sha256(secret.encode()).hexdigest()) if secret else (
-        "api-address", request.remote_addr or "")
+    if not limiter.enabled or secret is None:
+        return
+    key = ("api-token", hashlib.sha256(secret.encode()).hexdigest())
     item = parse(current_app.config["API_RATELIMIT"])
     strategy = FixedWindowRateLimiter(limiter.storage)
     allowed = strategy.hit(item, *key)
@@ -98,9 +98,12 @@ def personal(response):
     return response
 
 
-def etagged(data, max_age=0):
-    """A JSON answer with a strong ETag over its body; 304 when If-None-Match has it."""
-    body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def json_body(data):
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def etagged(body, max_age=0):
+    """A JSON answer (its text) with a strong ETag; 304 when If-None-Match has it."""
     response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
     response.headers["Cache-Control"] = f"public, max-age={max_age}"

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, render_template
 from ...extensions import api as openapi_document, csrf
 from ...web.access import access
 from ...web.api import add_api_headers, spend_api_call
-from . import lead, organiser, public  # noqa: F401  (their operations join the blueprint)
+from . import lead, organiser, public, schemas  # noqa: F401  (operations join the blueprint)
 from .common import bp
 
 docs = Blueprint("api_docs", __name__)
@@ -25,6 +25,7 @@ def register_api(app, api):
     app.config["OPENAPI_URL_PREFIX"] = None
     api.init_app(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.schema("Problem", schema=schemas.ProblemSchema)
     # A token, never a cookie, signs an API request in: no other site can ride on a
     # browser's session, so there is no form to protect.
     csrf.exempt(bp)

@@ -18,14 +18,16 @@ COMMON_ERRORS = (400, 422, 429, 503)
 TOKEN_ERRORS = (401, 403, 404)
 
 
-def documented(*statuses):
-    """The problem+json answers an operation may give, for the OpenAPI document."""
-    def decorate(view):
-        for status in statuses:
-            view = bp.alt_response(status, schema=None, description="A problem (RFC 9457).",
-                                   content_type="application/problem+json")(view)
-        return view
-    return decorate
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+def documented_responses(statuses):
+    """The answers besides success an operation may give, for the OpenAPI document: a
+    problem (RFC 9457) for each error status, nothing for 304."""
+    return {str(status): {"description": "Not modified: your copy is current."} if status == 304
+            else {"description": "A problem (RFC 9457).",
+                  "content": {"application/problem+json": {"schema": PROBLEM}}}
+            for status in statuses}
 
 
 def operation(rule, method, schema=None, status=200, personal=True, args=None, location="query",
@@ -34,15 +36,15 @@ def operation(rule, method, schema=None, status=200, personal=True, args=None, l
     `kind` and `write` are checked before the request is read (401, then 403), so that a
     caller without the right learns nothing from how their request would be validated."""
     def decorate(view):
-        view = documented(*COMMON_ERRORS, *errors)(view)
         view = bp.response(status, schema)(view)
         if body is not None:
             view = bp.arguments(body, location="json")(view)
         if args is not None:
             view = bp.arguments(args, location=location)(view)
+        doc = {"responses": documented_responses((*COMMON_ERRORS, *errors))}
         if personal:
-            view = bp.doc(security=BEARER)(_guarded(view, kind, write))
-        view = access("api_token" if personal else "public")(view)
+            view, doc["security"] = _guarded(view, kind, write), BEARER
+        view = access("api_token" if personal else "public")(bp.doc(**doc)(view))
         return bp.route(rule, methods=[method])(view)
     return decorate
 

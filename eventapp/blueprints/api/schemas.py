@@ -51,6 +51,15 @@ def Text(max_length, required=False, **kw):
         _pattern(REQUIRED_TEXT_PATTERN if required else TEXT_PATTERN)], **kw)
 
 
+class ProblemSchema(Schema):
+    """An error (RFC 9457): `type` is stable per error, `title` in the language asked for."""
+
+    type = fields.String(required=True, metadata={"example": "urn:eventapp:problem:session-full"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    errors = fields.Dict(metadata={"description": "With 422: the fields refused, and why."})
+
+
 # --- public ----------------------------------------------------------------------------
 
 class LeadSchema(Schema):
@@ -103,8 +112,13 @@ class EventSchema(EventSummarySchema):
     blocks = fields.List(fields.Nested(BlockSchema), required=True)
 
 
-class EventListSchema(Schema):
-    items = fields.List(fields.Nested(EventSummarySchema), required=True)
+def list_of(item_schema, name):
+    """{"items": [...]}: the shape of every list the API answers with."""
+    return Schema.from_dict({"items": fields.List(fields.Nested(item_schema), required=True)},
+                            name=name)
+
+
+EventListSchema = list_of(EventSummarySchema, "EventList")
 
 
 # --- registrations (organiser) ---------------------------------------------------------
@@ -116,9 +130,9 @@ class ChoiceSchema(Schema):
                                                                   "cancelled")))
 
 
-class RegistrationSchema(Schema):
-    id = fields.Integer(required=True)
-    event_id = fields.Integer(required=True)
+class PersonSchema(Schema):
+    """What a participant told us: the same fields in a registration and an attendee list."""
+
     name = fields.String(required=True)
     email = fields.String(required=True)
     organisation = fields.String(required=True)
@@ -126,6 +140,11 @@ class RegistrationSchema(Schema):
     dietary_needs = fields.String(required=True)
     accessibility_needs = fields.String(required=True)
     discussion_topic = fields.String(required=True)
+
+
+class RegistrationSchema(PersonSchema):
+    id = fields.Integer(required=True)
+    event_id = fields.Integer(required=True)
     locale = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     source = fields.String(required=True)
@@ -176,18 +195,20 @@ class CancelSchema(Schema):
     notify = fields.Boolean(load_default=True)
 
 
-class SessionCountSchema(Schema):
-    session_id = fields.Integer(required=True)
-    block_id = fields.Integer(required=True)
-    title = fields.String(required=True)
+class SeatsSchema(Schema):
     capacity = fields.Integer(required=True)
     confirmed = fields.Integer(required=True)
     waiting = fields.Integer(required=True)
+
+
+class SessionCountSchema(SeatsSchema):
+    session_id = fields.Integer(required=True)
+    block_id = fields.Integer(required=True)
+    title = fields.String(required=True)
     seats_left = fields.Integer(required=True)
 
 
-class SessionCountListSchema(Schema):
-    items = fields.List(fields.Nested(SessionCountSchema), required=True)
+SessionCountListSchema = list_of(SessionCountSchema, "SessionCountList")
 
 
 class ReminderMessageSchema(Schema):
@@ -199,8 +220,7 @@ class ReminderMessageSchema(Schema):
     sent_at = fields.DateTime(required=True, allow_none=True)
 
 
-class ReminderLogSchema(Schema):
-    items = fields.List(fields.Nested(ReminderMessageSchema), required=True)
+ReminderLogSchema = list_of(ReminderMessageSchema, "ReminderLog")
 
 
 # --- the change feed -------------------------------------------------------------------
@@ -228,7 +248,7 @@ class ChangeQuerySchema(Schema):
 
 # --- leads -----------------------------------------------------------------------------
 
-class LeadSessionSchema(Schema):
+class LeadSessionSchema(SeatsSchema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     room = fields.String(required=True)
@@ -236,24 +256,13 @@ class LeadSessionSchema(Schema):
     starts_at = fields.DateTime(required=True)
     event_id = fields.Integer(required=True)
     event_title = fields.String(required=True)
-    capacity = fields.Integer(required=True)
-    confirmed = fields.Integer(required=True)
-    waiting = fields.Integer(required=True)
 
 
-class LeadSessionListSchema(Schema):
-    items = fields.List(fields.Nested(LeadSessionSchema), required=True)
+LeadSessionListSchema = list_of(LeadSessionSchema, "LeadSessionList")
 
 
-class AttendeeSchema(Schema):
+class AttendeeSchema(PersonSchema):
     registration_id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    organisation = fields.String(required=True)
-    job_title = fields.String(required=True)
-    email = fields.String(required=True)
-    discussion_topic = fields.String(required=True)
-    dietary_needs = fields.String(required=True)
-    accessibility_needs = fields.String(required=True)
     place = fields.String(required=True, validate=validate.OneOf(("confirmed", "waiting")))
     position = fields.Integer(required=True, allow_none=True)
     checked_in = fields.Boolean(required=True)
