@@ -110,11 +110,14 @@ bench-api: install-dev translations
 		$(BIN)/python bench/api.py --database postgresql $(BENCH_ARGS); \
 	else echo "bench-api: no PostgreSQL answers at $(BENCH_DATABASE_URL); skipped"; fi
 
-# Random (not derandomized) and longer: the route fuzzer, then the participant-lifecycle state machine.
+# Random (not derandomized) and longer: the route fuzzer, the participant-lifecycle state machine,
+# and the API's contract test (Schemathesis) with more examples per operation.
 fuzz: install-dev translations
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} STATEFUL_EXAMPLES=$${STATEFUL_EXAMPLES:-300} \
+		API_EXAMPLES=$${API_EXAMPLES:-100} \
 		STATEFUL_STEPS=$${STATEFUL_STEPS:-50} \
-		$(BIN)/python -m pytest tests/test_fuzz.py tests/test_stateful.py -p no:cacheprovider \
+		$(BIN)/python -m pytest tests/test_fuzz.py tests/test_stateful.py \
+		tests/api/test_api_contract.py -p no:cacheprovider \
 		-o timeout=0 $(PYTEST_ARGS)
 
 # Not part of .ci/run: the vulnerability database is not reachable from the CI machines, and
