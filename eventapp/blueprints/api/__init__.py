@@ -3,7 +3,7 @@ flask-smorest from the schemas) and its browsable documentation (/api/docs, Swag
 served from static/vendor/, so it passes the Content-Security-Policy)."""
 from flask import Blueprint, jsonify, render_template
 
-from ...extensions import api as openapi_document, csrf
+from ...extensions import api as openapi_document, csrf, limiter
 from ...web.access import access
 from ...web.api import add_api_headers, spend_api_call
 from . import lead, organiser, public, schemas  # noqa: F401  (operations join the blueprint)
@@ -29,6 +29,8 @@ def register_api(app, api):
     # A token, never a cookie, signs an API request in: no other site can ride on a
     # browser's session, so there is no form to protect.
     csrf.exempt(bp)
+    # Its own limit per token (web/api.py) applies here; the per-address limits are for forms.
+    limiter.exempt(bp)
     api.register_blueprint(bp)
     app.register_blueprint(docs)
 
