@@ -188,3 +188,17 @@ class ReminderNotSent(DomainError):
     """Sending a reminder again to those who have not had it needs it to have gone out once."""
 
     code = "reminder_not_sent"
+
+
+class NotAuthenticated(DomainError):
+    """An API request without a usable token: none, unknown, expired or revoked, or a
+    participant's manage link sent as one. The same answer for each."""
+
+    code = "not_authenticated"
+
+
+class TokenLacksRight(DomainError):
+    """A valid token asked for what it was not issued for: a write with a read-only token,
+    organiser data with a lead's token."""
+
+    code = "token_lacks_right"

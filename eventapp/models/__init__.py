@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 from .activity import ActivityEntry
+from .api import ApiToken, RegistrationChange, token_events, token_sessions
 from .event import DialogueSession, Event, Lead, ParallelBlock, ProgrammeItem, session_leads
 from .outbox import OutboxMessage
 from .registration import Registration, SessionChoice
@@ -9,6 +10,10 @@ from .user import AccountToken, LoginSession, User
 __all__ = [
     "AccountToken",
     "ActivityEntry",
+    "ApiToken",
+    "RegistrationChange",
+    "token_events",
+    "token_sessions",
     "User",
     "DialogueSession",
     "Event",
