@@ -79,7 +79,7 @@ clean:
 # Figures are ratios to a hello-world route on the same gunicorn (see README, Benchmarks).
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export BENCH_DATABASE_URL
-.PHONY: bench bench-sqlite bench-postgres bench-reminders bench-allocation
+.PHONY: bench bench-sqlite bench-postgres bench-reminders bench-allocation bench-api
 
 bench: install translations
 	@status=0; \
@@ -107,11 +107,22 @@ bench-reminders: install-dev translations
 bench-allocation: install
 	$(BIN)/python bench/allocation.py $(BENCH_ARGS)
 
-# Random (not derandomized) and longer: the route fuzzer, then the participant-lifecycle state machine.
+# The JSON API: public event JSON against its HTML page (wrk, same run), and the SQL queries
+# and p50 of the registrations list and the change feed at 10 and 5,000 registrations.
+bench-api: install-dev translations
+	$(BIN)/python bench/api.py --database sqlite $(BENCH_ARGS)
+	@if $(BIN)/python bench/run.py --probe-postgres; then \
+		$(BIN)/python bench/api.py --database postgresql $(BENCH_ARGS); \
+	else echo "bench-api: no PostgreSQL answers at $(BENCH_DATABASE_URL); skipped"; fi
+
+# Random (not derandomized) and longer: the route fuzzer, the participant-lifecycle state machine,
+# and the API's contract test (Schemathesis) with more examples per operation.
 fuzz: install-dev translations
 	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} STATEFUL_EXAMPLES=$${STATEFUL_EXAMPLES:-300} \
+		API_EXAMPLES=$${API_EXAMPLES:-100} \
 		STATEFUL_STEPS=$${STATEFUL_STEPS:-50} \
-		$(BIN)/python -m pytest tests/test_fuzz.py tests/test_stateful.py -p no:cacheprovider \
+		$(BIN)/python -m pytest tests/test_fuzz.py tests/test_stateful.py \
+		tests/api/test_api_contract.py -p no:cacheprovider \
 		-o timeout=0 $(PYTEST_ARGS)
 
 # Not part of .ci/run: the vulnerability database is not reachable from the CI machines, and

@@ -89,6 +89,13 @@ class Config:
     # ... and from each browser the owner has signed in from (its device cookie).
     RATELIMIT_LOGIN_PER_DEVICE = os.environ.get("RATELIMIT_LOGIN_PER_DEVICE", "10 per 15 minutes")
 
+    # The JSON API (/api/v1): calls per token (per client address without one), counted in
+    # the rate-limit storage above.
+    API_RATELIMIT = os.environ.get("API_RATELIMIT", "600 per minute")
+    API_TITLE = "eventapp API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+
     INVITE_TOKEN_HOURS = _int("INVITE_TOKEN_HOURS", 72)
     RESET_TOKEN_HOURS = _int("RESET_TOKEN_HOURS", 2)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)

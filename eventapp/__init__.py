@@ -4,15 +4,15 @@ import os
 import secrets
 import tempfile
 
-from flask import Flask, has_request_context, session
+from flask import Flask, has_request_context, request, session
 
 from config import CONFIGS, INSTANCE_DIR, ProductionConfig
 
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # `mail` is also the name of our subpackage
 from .web import logging_setup, static_files
 from .web.converters import register_converters
-from .web.errors import register_errorhandlers
+from .web.errors import is_api_request, register_errorhandlers
 from .web.filters import register_template_helpers
 from .web.security import register_security
 
@@ -65,6 +65,9 @@ def _development_secret_key():
 
 
 def select_locale():
+    if has_request_context() and is_api_request():
+        # The API has no cookie session: the client says which language it wants.
+        return request.accept_languages.best_match(("sv", "en")) or "sv"
     chosen = session.get("lang") if has_request_context() else None
     if chosen in ("sv", "en"):
         return chosen
@@ -104,6 +107,9 @@ def register_blueprints(app):
     app.register_blueprint(organiser_bp)
     app.register_blueprint(lead_bp)
     app.register_blueprint(health_bp)
+    from .blueprints.api import register_api
+
+    register_api(app, api)
 
 
 def register_commands(app):

@@ -44,13 +44,39 @@ def register(app):
             raise click.ClickException("That address already has an account.") from None
         click.echo(f"Created {user.email} ({', '.join(sorted(user.roles)) or 'no role'}).")
 
+    @app.cli.command("create-api-token")
+    @click.option("--email", required=True, help="The staff account the token acts as.")
+    @click.option("--name", required=True, help="What the token is for (shown on the account page).")
+    @click.option("--event", "events", type=int, multiple=True, help="An event it covers (organisers).")
+    @click.option("--session", "sessions", type=int, multiple=True,
+                  help="A session it covers (leads).")
+    @click.option("--write/--read-only", default=False, help="May it add and cancel (default: no).")
+    @click.option("--days", type=int, default=90, help="Valid for this many days (default 90).")
+    def create_api_token_command(email, name, events, sessions, write, days):
+        """Make a personal access token for the API and print its secret (shown only now)."""
+        from .domain.errors import InvalidChoice
+        from .services import accounts, api_tokens
+        from .util.time import utcnow
+
+        user = accounts.find_user(email)
+        if user is None or not user.active:
+            raise click.ClickException("No active account has that address.")
+        kind = "lead" if sessions else "organiser"
+        try:
+            _token, secret = api_tokens.issue(user.id, name, kind, write,
+                                              list(sessions or events), utcnow(), days=days)
+        except InvalidChoice:
+            raise click.ClickException(
+                "Name events the account organises (--event) or sessions it leads (--session).") from None
+        click.echo(secret)
+
     @app.cli.command("demo-logins")
     def demo_logins_command():
         """Print a one-time sign-in link for each demo account (development only)."""
         from sqlalchemy import select
 
         from .models import User
-        from .services import accounts
+        from .services import accounts, api_tokens
         from .util.time import utcnow
 
         if not current_app.config["DEMO_DATA_ALLOWED"]:
@@ -64,6 +90,13 @@ def register(app):
             role = "organiser" if user.is_organiser else "lead"
             click.echo(f"{user.name} ({role}): {base}/login/token/{token}")
         click.echo("Each link works once, for one hour.")
+        organiser = next((u for u in users if u.is_organiser), None)
+        if organiser is not None:
+            secret = api_tokens.issue_demo_token(organiser.id, utcnow())
+            click.echo(f"A read-only API token of {organiser.name} for the demo events (one day): "
+                       f"{secret}")
+            click.echo(f"Try: curl -H 'Authorization: Bearer {secret}' {base}/api/v1/events "
+                       f"(documentation: {base}/api/docs)")
 
     @app.cli.command("apply-retention")
     def apply_retention_command():

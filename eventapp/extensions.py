@@ -5,6 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
@@ -36,3 +37,15 @@ login_manager = LoginManager()
 # address); the tight limits are keyed on the email address or account instead.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 talisman = Talisman()
+
+
+class OpenApi(Api):
+    """flask-smorest's Api builds the OpenAPI document from the API's schemas; its app-wide
+    JSON error handler is left out: web/errors.py answers every error (problem+json under
+    /api/, pages elsewhere)."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+api = OpenApi()

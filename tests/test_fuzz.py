@@ -73,7 +73,7 @@ def world(app):
         values = {"slug": event.slug, "token": manage_token(registration), "event_id": event.id,
                   "block_id": event.blocks[0].id, "session_id": event.blocks[0].sessions[0].id,
                   "registration_id": registration.id, "choice_id": registration.choices[0].id,
-                  "item_id": 1, "reminder_id": 1, "action": "promote", "fmt": "csv",
+                  "item_id": 1, "reminder_id": 1, "token_id": 1, "action": "promote", "fmt": "csv",
                   "other_event_id": other.id, "code": "sv",
                   "first_sessions": {b.id: b.sessions[0].id for b in event.blocks}}
     clients = {}
@@ -125,7 +125,8 @@ def test_no_generated_input_causes_a_server_error_or_half_a_write(app, world):
               suppress_health_check=list(HealthCheck))
     @given(rule_index=st.integers(min_value=0, max_value=len(rules) - 1), data=form_values,
            ids=st.dictionaries(st.sampled_from(["event_id", "registration_id", "choice_id",
-                                                "session_id", "block_id", "item_id", "reminder_id"]),
+                                                "session_id", "block_id", "item_id", "reminder_id",
+                                                "token_id"]),
                                id_values),
            text_arg=nasty_text, with_token=st.booleans(), raw=st.booleans(),
            files=st.booleans())

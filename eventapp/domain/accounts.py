@@ -56,3 +56,30 @@ def staff_message_refusal(kind: str, account) -> str | None:
     if kind == "account_invite" and account.password_hash:
         return "password already chosen"
     return None
+
+
+# --- personal access tokens for the API ---------------------------------------------------
+
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 366
+# Whose secret this is, readable in a leaked log or a secret scanner's report.
+API_TOKEN_PREFIX = "eva_"
+
+
+def api_token_expiry(now: datetime, days: int | None) -> datetime:
+    days = API_TOKEN_DEFAULT_DAYS if days is None else days
+    return now + timedelta(days=max(1, min(days, API_TOKEN_MAX_DAYS)))
+
+
+def api_token_usable(expires_at: datetime, revoked_at: datetime | None, active: bool,
+                     now: datetime) -> bool:
+    return active and revoked_at is None and now < expires_at
+
+
+def api_token_reach(kind: str, is_organiser: bool, issued_for: set, led_now: set) -> set:
+    """What a token reaches right now: the events (organiser) or sessions (lead) it was issued
+    for, less what its owner no longer holds (a lead removed from a session loses it at once;
+    an organiser who is no longer one reaches nothing)."""
+    if kind == "organiser":
+        return set(issued_for) if is_organiser else set()
+    return set(issued_for) & set(led_now)

@@ -242,3 +242,17 @@ class AllocationNotReady(DomainError):
     """There is no preview to publish (still computing, failed, or already published)."""
 
     code = "allocation_not_ready"
+
+
+class NotAuthenticated(DomainError):
+    """An API request without a usable token: none, unknown, expired or revoked, or a
+    participant's manage link sent as one. The same answer for each."""
+
+    code = "not_authenticated"
+
+
+class TokenLacksRight(DomainError):
+    """A valid token asked for what it was not issued for: a write with a read-only token,
+    organiser data with a lead's token."""
+
+    code = "token_lacks_right"

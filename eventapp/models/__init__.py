@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 from .activity import ActivityEntry
 from .allocation import AllocationRun, Preference
+from .api import ApiToken, RegistrationChange, token_events, token_sessions
 from .event import DialogueSession, Event, Lead, ParallelBlock, ProgrammeItem, session_leads
 from .outbox import OutboxMessage
 from .registration import Registration, SessionChoice
@@ -11,6 +12,10 @@ __all__ = [
     "AccountToken",
     "ActivityEntry",
     "AllocationRun",
+    "ApiToken",
+    "RegistrationChange",
+    "token_events",
+    "token_sessions",
     "User",
     "DialogueSession",
     "Event",

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import DialogueSession, Event, Registration, SessionChoice
 from .activity import log_activity
 from . import preferences
+from .changes import record_change
 from .outbox import enqueue
 from .unit_of_work import lock_rows, write_transaction
 
@@ -148,6 +149,7 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     # Two sign-ups with the same address may race past the check above; the partial unique
     # index lets only one commit, and the decorator turns the other into AlreadyRegistered.
     db.session.flush()
+    record_change(event.id, registration.id, "created", now)
     return registration
 
 
@@ -188,6 +190,7 @@ def change_sessions(registration_id, choices, now, actor=None, notify=True):
         promote_from_waiting_list(sessions[session_id], now)
     registration.ics_sequence += 1
     registration.updated_at = now
+    record_change(event.id, registration.id, "moved", now)
     if notify:
         enqueue("changed", registration, now, sequence=registration.ics_sequence)
     if actor is not None:
@@ -210,6 +213,7 @@ def update_details(registration_id, details: Details, now, actor=None):
         setattr(registration, field, value)
     registration.email_key = key
     registration.updated_at = now
+    record_change(registration.event_id, registration.id, "updated", now)
     if actor is not None:
         log_activity(registration.event_id, actor, "registration.edited", registration.name, now,
                      registration_id=registration.id)
@@ -231,6 +235,7 @@ def cancel(registration_id, now, notify=True, actor=None):
     registration.cancelled_at = now
     registration.updated_at = now
     registration.ics_sequence += 1
+    record_change(registration.event_id, registration.id, "cancelled", now)
     for session in sessions.values():
         promote_from_waiting_list(session, now)
     if notify:
@@ -265,6 +270,7 @@ def put_back_on_waiting_list(choice_id, now, actor):
     choice.state, choice.queue_no, choice.updated_at = SessionChoice.WAITING, session.waiting_seq, now
     registration = choice.registration
     registration.ics_sequence += 1
+    record_change(registration.event_id, registration.id, "moved", now)
     enqueue("changed", registration, now, sequence=registration.ics_sequence)
     log_activity(registration.event_id, actor, "registration.waitlisted", registration.name, now,
                  registration_id=registration.id)
@@ -286,6 +292,7 @@ def _seat(choice, now):
     choice.state, choice.queue_no, choice.updated_at = SessionChoice.CONFIRMED, None, now
     registration = choice.registration
     registration.ics_sequence += 1
+    record_change(registration.event_id, registration.id, "promoted", now)
     enqueue("promoted", registration, now, session_id=choice.session_id,
             sequence=registration.ics_sequence)
 

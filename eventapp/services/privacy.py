@@ -10,6 +10,7 @@ from ..models import ActivityEntry, Event, OutboxMessage, Registration, SessionC
 from ..models.registration import ANONYMISED_KEY
 from ..util.time import shift
 from .booking import promote_from_waiting_list
+from .changes import record_change
 from .preferences import rankings_for
 from .unit_of_work import lock_rows, write_transaction
 
@@ -43,12 +44,13 @@ def _anonymise_event(event, now):
     returns how many. From then on their links answer 410 and take no changes."""
     ids = select(Registration.id).where(Registration.event_id == event.id)
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.registration_id.in_(ids)))
+    due = (Registration.event_id == event.id,
+           ~Registration.email_key.startswith(ANONYMISED_KEY, autoescape=True) | or_(
+               *(getattr(Registration, field) != ANONYMOUS for field in PERSONAL_FIELDS)))
+    for registration_id in db.session.scalars(select(Registration.id).where(*due)):
+        record_change(event.id, registration_id, "anonymised", now)
     count = db.session.execute(
-        update(Registration).where(
-            Registration.event_id == event.id,
-            ~Registration.email_key.startswith(ANONYMISED_KEY, autoescape=True) | or_(
-                *(getattr(Registration, field) != ANONYMOUS for field in PERSONAL_FIELDS)),
-        ).values(
+        update(Registration).where(*due).values(
             **{field: ANONYMOUS for field in PERSONAL_FIELDS},
             email_key=literal(ANONYMISED_KEY) + cast(Registration.id, String),
         )
@@ -132,6 +134,7 @@ def delete_registration(registration_id, now):
                        .values(summary="", details={}))
     db.session.delete(registration)
     db.session.flush()
+    record_change(event_id, registration_id, "erased", now)
     for session in sessions.values():
         promote_from_waiting_list(session, now)
     return event_id

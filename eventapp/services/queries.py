@@ -140,3 +140,17 @@ def waiting_positions(registration_ids):
         .group_by(SessionChoice.id)
     ).all()
     return {choice_id: ahead_count + 1 for choice_id, ahead_count in rows}
+
+
+def attendee_rows(session):
+    """(confirmed, waiting): choices of this session with their registrations, in 1 query."""
+    choices = db.session.scalars(
+        select(SessionChoice)
+        .where(SessionChoice.session_id == session.id,
+               SessionChoice.state.in_((SessionChoice.CONFIRMED, SessionChoice.WAITING)))
+        .options(selectinload(SessionChoice.registration))
+    ).all()
+    confirmed = [c for c in choices if c.state == SessionChoice.CONFIRMED]
+    waiting = sorted((c for c in choices if c.state == SessionChoice.WAITING),
+                     key=lambda c: (c.queue_no, c.id))
+    return confirmed, waiting

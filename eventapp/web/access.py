@@ -2,7 +2,8 @@
 
 Rules: "public" (anyone), "manage_token" (holder of a participant's manage link, checked
 in the view), "signed_in", "organiser", "lead" (a lead or organiser; which sessions a lead
-may see is checked per session with `ensure_can_lead`).
+may see is checked per session with `ensure_can_lead`), "api_token" (a JSON API operation:
+the Bearer token and what it reaches are checked in the view, web/api.py; never a cookie).
 
 The rule also decides caching: every page behind a manage link or a sign-in shows somebody's
 personal data, so no browser or proxy may keep it (`Cache-Control: no-store`).
@@ -12,8 +13,8 @@ import functools
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-RULES = ("public", "manage_token", "signed_in", "organiser", "lead")
-PERSONAL = ("manage_token", "signed_in", "organiser", "lead")
+RULES = ("public", "manage_token", "signed_in", "organiser", "lead", "api_token")
+PERSONAL = ("manage_token", "signed_in", "organiser", "lead", "api_token")
 
 
 def access(rule, personal=None):

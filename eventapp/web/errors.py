@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import abort, flash, render_template, request
+from flask import abort, flash, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -14,9 +14,17 @@ from ..domain.placeholders import PLACEHOLDERS
 from ..extensions import db
 from .logging_setup import redact_path
 
+API_PREFIX = "/api/v1/"
+
+
+def is_api_request():
+    return request.path.startswith(API_PREFIX)
+
 log = logging.getLogger("eventapp.errors")
 
 HTTP_ERROR_PAGES = (400, 403, 404, 405, 409, 413, 429, 500, 503)
+# Statuses only the JSON API answers with (a page asks a person to sign in instead).
+API_ONLY_STATUSES = (401,)
 # What a 503 (the database was busy) tells browsers and clients: try again after this long.
 RETRY_AFTER_SECONDS = 5
 
@@ -110,7 +118,25 @@ REGISTRY = dict([
            _l("Wishes or capacities have changed since this preview. Run the allocation again "
               "and look at the new preview before you publish."), 409),
     _entry(errors.AllocationNotReady, _l("There is no preview ready to publish."), 409),
+    _entry(errors.NotAuthenticated, _l("Send a valid API token in the Authorization header: "
+                                       "Bearer followed by the token."), 401),
+    _entry(errors.TokenLacksRight, _l("Your API token does not give the right to do this."),
+           403),
 ])
+
+# What the API answers for an HTTP error that is not a domain error: (problem type, title).
+HTTP_PROBLEMS = {
+    400: ("bad-request", _l("The request could not be understood.")),
+    404: ("not-found", _l("It does not exist, or no longer does.")),
+    405: ("method-not-allowed", _l("That method is not allowed here.")),
+    413: ("too-large", _l("The request is too large.")),
+    422: ("invalid-request", _l("Some values are missing or not valid.")),
+    429: ("rate-limited", _l("Too many requests. Wait a moment and try again.")),
+    503: ("busy", _l("Very many people are using the service right now, and nothing was "
+                     "saved. Try again in a few seconds.")),
+    500: ("server-error", _l("Something went wrong on our side.")),
+}
+PROBLEM_TYPE_PREFIX = "urn:eventapp:problem:"
 
 
 def problem_for(error):
@@ -165,7 +191,36 @@ def _error_page(code, message=None):
     return render_template("errors/error.html", code=code, message=message), code
 
 
+def problem_response(status, slug, title, **extra):
+    """An RFC 9457 problem document, in the locale the request asked for."""
+    body = {"type": PROBLEM_TYPE_PREFIX + slug, "title": str(title), "status": status, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="eventapp"' + (
+            ', error="invalid_token"' if request.headers.get("Authorization") else "")
+    return response
+
+
+def _api_http_error(error):
+    code = error.code if isinstance(error, HTTPException) else 500
+    if code not in HTTP_PROBLEMS:
+        code = 500 if code >= 500 else 400
+    slug, title = HTTP_PROBLEMS[code]
+    # webargs puts the fields it refused in `data`: say which, and why.
+    extra = {"errors": error.data.get("messages", {})} if code == 422 and isinstance(
+        getattr(error, "data", None), dict) else {}
+    response = problem_response(code, slug, title, **extra)
+    for name, value in error.get_headers() if isinstance(error, HTTPException) else []:
+        if name == "Retry-After":
+            response.headers[name] = value
+    return response
+
+
 def _http_error(error):
+    if is_api_request():
+        return _api_http_error(error)
     code = error.code if isinstance(error, HTTPException) else 500
     if code not in HTTP_ERROR_PAGES:
         code = 500 if code >= 500 else 400
@@ -179,6 +234,9 @@ def _http_error(error):
 def _domain_error(error):
     """A DomainError no route caught: its page, with the registry's message and status."""
     db.session.rollback()
+    if is_api_request():
+        problem = problem_for(error)
+        return problem_response(problem.status, problem.type, message_for(error))
     return _error_page(status_for(error), message_for(error))
 
 
@@ -189,6 +247,8 @@ def _unexpected(error):
         "method": request.method, "path": redact_path(request.path, request.view_args),
         "error": type(error).__name__}})
     db.session.rollback()
+    if is_api_request():
+        return _api_http_error(error)
     return _error_page(500)
 
 

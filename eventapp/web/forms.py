@@ -8,8 +8,10 @@ from flask import flash, g, make_response
 from flask_babel import format_number, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, EmailField, RadioField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..domain.errors import Busy
@@ -145,6 +147,13 @@ class BaseForm(FlaskForm):
 
 
 LINE = [single_line]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (templates/_form_macros.html renders them as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def form_kept_when_busy(view):

@@ -1,7 +1,7 @@
 """ranked preferences and allocation runs (issue 14)
 
 Revision ID: c4a1f0e2d914
-Revises: b7e4d2a9c1f0
+Revises: d4b57ed371f8
 Create Date: 2026-12-01 22:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c4a1f0e2d914'
-down_revision = 'b7e4d2a9c1f0'
+down_revision = 'd4b57ed371f8'
 branch_labels = None
 depends_on = None
 

@@ -174,6 +174,13 @@ def test_demo_logins_print_single_use_links_for_every_demo_account(app):
     page = text_of(client.get("/lead/"))
     assert "E-arkivhantering" in page and "Digital kompetens" not in page
     assert app.test_client().get(path).status_code == 404
+    secret = re.search(r"API token .*: (eva_\S+)", result.output).group(1)
+    events = app.test_client().get("/api/v1/events").json["items"]
+    headers = {"Authorization": f"Bearer {secret}"}
+    url = f"/api/v1/events/{events[0]['id']}/registrations"
+    assert app.test_client().get(url, headers=headers).status_code == 200
+    refused = app.test_client().post(url, headers=headers, json={})
+    assert refused.status_code == 403  # read only
 
 
 def test_demo_logins_are_refused_in_production_config(make_app):

@@ -5,7 +5,8 @@ from flask_babel import force_locale
 
 from eventapp.domain import errors
 from eventapp.web.access import access
-from eventapp.web.errors import HTTP_ERROR_PAGES, REGISTRY, message_for, problem_for, status_for
+from eventapp.web.errors import (API_ONLY_STATUSES, HTTP_ERROR_PAGES, REGISTRY, message_for,
+                                 problem_for, status_for)
 from eventapp.web.redirects import safe_next
 from tests.factories import make_event, make_user
 from tests.helpers import log_output, login, post_form, text_of
@@ -31,7 +32,7 @@ def test_every_domain_error_has_a_message_a_status_and_a_problem_type(app):
     with app.test_request_context():
         for cls in classes:
             problem = problem_for(cls.code)
-            assert problem.status in HTTP_ERROR_PAGES, cls.__name__
+            assert problem.status in HTTP_ERROR_PAGES + API_ONLY_STATUSES, cls.__name__
             assert problem.type == cls.code.replace("_", "-")
             with force_locale("en"):
                 english = message_for(cls.code)

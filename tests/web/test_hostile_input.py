@@ -48,6 +48,7 @@ def world(app):
             "block_id": block.id, "session_id": block.sessions[0].id,
             "registration_id": registration.id, "choice_id": registration.choices[0].id,
             "item_id": db.session.scalar(select(ProgrammeItem.id)), "reminder_id": reminder.id,
+            "token_id": 1,
             "action": "arrived", "fmt": "csv", "code": "en", "reset": reset,
             "field": f"block_{block.id}",
         }

@@ -3,12 +3,13 @@ forgotten one. A signed-in browser is a session kept on the server (services/acc
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from ...domain import accounts as account_rules
 from ...domain.errors import Busy, InvalidToken, PasswordTooWeak
 from ...extensions import limiter, login_manager
 from ...models import AccountToken
-from ...services import accounts
+from ...services import accounts, api_tokens
 from ...util import useragent
 from ...util.time import utcnow
 from ...web.access import access
@@ -16,7 +17,8 @@ from ...web.errors import message_for
 from ...web.devices import known_device, remember_device
 from ...web.ratelimits import per_address, spend_for_address, spend_sign_in_attempt
 from ...web.redirects import safe_next
-from .forms import ForgotPasswordForm, LoginForm, LogoutForm, SetPasswordForm, SignOutEverywhereForm
+from .forms import (ApiTokenForm, ForgotPasswordForm, LoginForm, LogoutForm, RevokeTokenForm,
+                    SetPasswordForm, SignOutEverywhereForm)
 
 bp = Blueprint("auth", __name__)
 
@@ -93,7 +95,40 @@ def logout():
 @access("signed_in")
 def account():
     return render_template("auth/account.html", sessions=accounts.live_sessions(
-        current_user.id, utcnow()), this_session=current_user.login_session)
+        current_user.id, utcnow()), this_session=current_user.login_session,
+        tokens=api_tokens.tokens_of(current_user.id), now=utcnow(), revoke_form=RevokeTokenForm())
+
+
+@bp.route("/account/tokens/new", methods=["GET", "POST"])
+@access("signed_in")
+def new_api_token():
+    """A personal access token for the API; its secret is shown on the next page only."""
+    form = ApiTokenForm()
+    events, sessions = api_tokens.token_choices(current_user)
+    form.event_ids.choices = [SelectChoice(e.id, e.title) for e in events]
+    form.session_ids.choices = [SelectChoice(s.id, f"{s.title} ({s.block.title})")
+                                for s in sessions]
+    form.kind.choices = [c for c in form.kind.choices
+                         if (c.value == "organiser" and current_user.is_organiser)
+                         or (c.value == "lead" and sessions)]
+    if form.validate_on_submit():
+        ids = form.event_ids.data if form.kind.data == "organiser" else form.session_ids.data
+        token, secret = api_tokens.issue(current_user.id, form.name.data, form.kind.data,
+                                         form.access.data == "write", ids, utcnow(),
+                                         days=form.days.data)
+        return render_template("auth/api_token_created.html", token=token, secret=secret)
+    return render_template("auth/api_token_new.html", form=form), (
+        400 if form.is_submitted() else 200)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@access("signed_in")
+def revoke_api_token(token_id):
+    if not RevokeTokenForm().validate_on_submit():
+        abort(400)
+    api_tokens.revoke(current_user.id, token_id, utcnow())
+    flash(_("The token is revoked: it no longer works."), "success")
+    return redirect(url_for(".account"))
 
 
 @bp.route("/account/sign-out-everywhere", methods=["GET", "POST"])

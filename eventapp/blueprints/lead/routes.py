@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import DialogueSession, Event, Lead, ParallelBlock, SessionChoice, session_leads
 from ...services import attendance, events as event_service, preferences
 from ...services.events import field_setting
-from ...services.queries import seat_counts_for_sessions
+from ...services.queries import attendee_rows, seat_counts_for_sessions
 from ...util.collation import swedish_key
 from ...util.time import utcnow
 from ...web.access import access, ensure_can_lead
@@ -66,20 +66,6 @@ def _logged_session(session_id, action):
     event_service.log_access(session.block.event_id, current_user, action, session.title,
                              utcnow(), session_id=session.id)
     return session
-
-
-def attendee_rows(session):
-    """(confirmed, waiting): choices of this session with their registrations, in 1 query."""
-    choices = db.session.scalars(
-        select(SessionChoice)
-        .where(SessionChoice.session_id == session.id,
-               SessionChoice.state.in_((SessionChoice.CONFIRMED, SessionChoice.WAITING)))
-        .options(selectinload(SessionChoice.registration))
-    ).all()
-    confirmed = [c for c in choices if c.state == SessionChoice.CONFIRMED]
-    waiting = sorted((c for c in choices if c.state == SessionChoice.WAITING),
-                     key=lambda c: (c.queue_no, c.id))
-    return confirmed, waiting
 
 
 def columns_for(event):

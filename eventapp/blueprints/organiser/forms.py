@@ -7,19 +7,18 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...web.forms import (
     LINE,
     BaseForm,
     DetailsForm,
+    MultiCheckboxField,
     add_block_fields,
     fix_choice_messages,
     normalise_email,
@@ -145,11 +144,6 @@ def _lead_email(label):
         Optional(), Length(max=254, message=_l("At most %(max)d characters.")), *LINE,
         Email(message=_l("Enter an email address in the form name@example.se."),
               check_deliverability=False)])
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 NEW_LEAD_ROWS = (1, 2)
