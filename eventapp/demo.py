@@ -209,7 +209,7 @@ AI_SESSIONS = [  # title, room, places, lead, how popular (the demo's people ran
 
 
 def load_preference_demo(now=None, participants=30):
-    """The second demo event, once: an AI Västerbotten kickoff in two months whose dialogue
+    """The second demo event, once: an AI Västerbotten kickoff in September whose dialogue
     sessions take wishes until a deadline a week from now, with a mix rule of at most 3
     people from one organisation per session. The organiser presses "allocate" on the
     pass's page (or the mail worker does at the deadline), sees the preview, publishes."""
@@ -218,7 +218,8 @@ def load_preference_demo(now=None, participants=30):
     existing = db.session.scalar(select(Event).where(Event.slug.like(f"{AI_SLUG}%")))
     if existing is not None:
         return existing, False
-    day = (now + timedelta(days=60)).date()
+    # After the Lycksele kickoff, so that one stays first in lists (and the README's API session).
+    day = next_kickoff_date(now.date()) + timedelta(days=90)
     event = Event(
         slug=f"{AI_SLUG}-{day.year}", title="Uppstart för AI Västerbotten",
         summary="AI Västerbotten 2026–2028 startar. Önska vilka dialogmöten du vill gå på, "
