@@ -56,7 +56,7 @@ def landing_page(user):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@access("public")
+@access("public", personal=True)
 def login():
     if current_user.is_authenticated:
         return redirect(landing_page(current_user))
@@ -111,7 +111,7 @@ def sign_out_everywhere():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@access("public")
+@access("public", personal=True)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -125,7 +125,7 @@ def forgot_password():
 
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@access("public")
+@access("public", personal=True)
 def set_password(token):
     now = utcnow()
     found = accounts.peek_token(token, (AccountToken.INVITE, AccountToken.RESET), now)
@@ -151,7 +151,7 @@ def set_password(token):
 
 
 @bp.get("/login/token/<token>")
-@access("public")
+@access("public", personal=True)
 def login_with_token(token):
     """One-time sign-in links printed by `flask demo-logins` (development only)."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:

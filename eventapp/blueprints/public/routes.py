@@ -175,7 +175,10 @@ def thanks(slug):
     uid = session.get("registration_uid")
     registration = queries.registration_by_uid(uid) if isinstance(uid, str) else None
     if (registration is None or registration.event_id != event.id or not registration.is_active
-            or registration.is_anonymised):
+            or registration.is_anonymised
+            or not signup.thanks_page_shown(registration.created_at, utcnow())):
+        # A shared computer must not show the last person who signed up on it for days.
+        session.pop("registration_uid", None)
         return redirect(url_for(".event", slug=event.slug))
     return render_template(
         "public/thanks.html", event=event, registration=registration, choices=queries.choice_rows(registration)
@@ -406,7 +409,10 @@ def my_data_json(token):
 def delete_my_data(token):
     def delete(registration):
         event_slug = registration.event.slug
-        privacy_service.delete_registration(registration.id, utcnow())
+        try:
+            privacy_service.delete_registration(registration.id, utcnow())
+        except errors.NotFound:
+            pass  # the same form sent twice: erased a moment ago, which is what was asked
         session.pop("registration_uid", None)
         flash(_("Your registration and everything we stored about you are deleted."), "success")
         return redirect(url_for(".event", slug=event_slug))
