@@ -1,16 +1,19 @@
 """What the second hostile review (notes/redteam-2.md) found still open, each seen through
 HTTP and pinned here: erasing twice, the thanks page on a shared computer, organisers' views
 of personal data in the activity log, caching of the password pages."""
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import ActivityEntry, Registration
-from eventapp.services import accounts, privacy
+from eventapp.mail.delivery import deliver_due
+from eventapp.services import accounts, booking, privacy
 from eventapp.util.time import utcnow
 from tests.factories import make_event, make_user, sign_up
-from tests.helpers import csrf_token, login, signup_data, text_of
+from tests.helpers import csrf_token, login, parts, signup_data, text_of
 
 
 def test_an_erasure_sent_twice_at_once_answers_as_the_first_did(app, client, monkeypatch):
@@ -102,3 +105,65 @@ def test_the_password_pages_are_not_kept_by_a_browser_or_proxy(app, client):
                                                  "email": "organisator@example.org",
                                                  "password": "fel"})):
         assert response.headers.get("Cache-Control") == "no-store", response.request.path
+
+
+def details_form(client, token, **changes):
+    data = {"csrf_token": csrf_token(client, f"/manage/{token}"), "name": "Deltagare 1",
+            "email": "deltagare1@example.org", "organisation": "Umeå kommun",
+            "job_title": "IT-strateg", "discussion_topic": "Gemensam arkitektur"}
+    return client.post(f"/manage/{token}/details", data={**data, **changes})
+
+
+def deliver(app):
+    with app.app_context():
+        deliver_due()
+
+
+def stored(app, column):
+    with app.app_context():
+        return db.session.scalar(select(column))
+
+
+def test_a_new_email_address_is_used_only_once_that_address_confirms_it(app, client, inbox):
+    """A link holder changes the address: before, it took effect at once and silently, so
+    whoever held a link could send every later mail and link anywhere."""
+    with app.app_context():
+        registration = sign_up(make_event(), 1)
+        token = manage_link_token(registration)
+    response = details_form(client, token, email="ny@example.org", job_title="Arkivarie")
+    assert response.status_code == 302
+    page = text_of(client.get(response.location))
+    assert "ny@example.org" in page and "deltagare1@example.org" in page
+    assert stored(app, Registration.email) == "deltagare1@example.org"
+    assert stored(app, Registration.job_title) == "Arkivarie"  # the rest is saved at once
+    deliver(app)
+    plain, html, _files = parts(inbox.to("ny@example.org")[-1])
+    assert "/manage/" not in plain + html  # only the confirmation link goes there
+    confirm = re.search(r"https?://\S+/email/\S+", plain).group(0)
+    notice = [parts(m)[0] for m in inbox.to("deltagare1@example.org") if "ny@ex" in parts(m)[0]]
+    assert len(notice) == 1 and f"/manage/{token}" in notice[0]
+    # A mail scanner opening the link changes nothing; the person's click does.
+    path = urlsplit(confirm).path
+    assert client.get(path).status_code == 200
+    assert stored(app, Registration.email) == "deltagare1@example.org"
+    done = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert done.status_code == 302 and done.location.endswith(f"/manage/{token}")
+    assert "ny@example.org" in text_of(client.get(done.location))
+    assert stored(app, Registration.email) == "ny@example.org"
+    again = client.post(path, data={"csrf_token": csrf_token(client, f"/manage/{token}")})
+    assert again.status_code == 410
+
+
+def test_renewing_the_links_lapses_a_pending_change_of_address(app, client, inbox):
+    with app.app_context():
+        registration = sign_up(make_event(), 1)
+        token, registration_id = manage_link_token(registration), registration.id
+    assert details_form(client, token, email="inkrakare@example.org").status_code == 302
+    deliver(app)
+    confirm = urlsplit(re.search(r"https?://\S+/email/\S+", parts(
+        inbox.to("inkrakare@example.org")[-1])[0]).group(0)).path
+    with app.app_context():
+        booking.renew_manage_link(registration_id, utcnow())
+    response = client.post(confirm, data={"csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 410 and "Inget har ändrats" in text_of(response)
+    assert stored(app, Registration.email) == "deltagare1@example.org"

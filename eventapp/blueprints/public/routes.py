@@ -31,8 +31,13 @@ from ...web.pagecache import cached_page
 from ...web.ratelimits import per_address, spend_for_address
 from ...web.redirects import safe_next
 from ...web.seats import seat_labeller
-from ...web.tokens import is_retired_manage_token, read_manage_token
-from .forms import CancelForm, RenewLinkForm, ResendLinkForm, signup_form_for
+from ...web.tokens import (
+    is_retired_manage_token,
+    manage_token,
+    read_email_change_token,
+    read_manage_token,
+)
+from .forms import CancelForm, ConfirmEmailForm, RenewLinkForm, ResendLinkForm, signup_form_for
 
 bp = Blueprint("public", __name__)
 
@@ -288,16 +293,53 @@ def manage_details(token):
     if not form.validate_on_submit():
         return _render_manage(token, registration, details_form=form, status=400)
     details = details_from_form(form, registration)
+    old_email = registration.email
+    new_email = signup.email_key(details.email) != signup.key_behind(registration.email_key)
+    if new_email:
+        spend_for_address("email-change", details.email)
     try:
-        booking.update_details(registration.id, details, utcnow())
+        # A new address is only used once it is confirmed from its own inbox.
+        booking.update_details(registration.id, details, utcnow(), new_email_confirmed=False)
     except errors.AlreadyRegistered as exc:
         form.email.errors.append(message_for(exc))
         return _render_manage(token, registration, details_form=form, status=status_for(exc))
     except errors.DomainError as exc:
         return _render_manage(token, registration, details_form=form, status=status_for(exc),
                               summary_error=exc.code)
-    flash(_("Your details have been saved."), "success")
+    if new_email:
+        flash(_("Your details have been saved. To use %(new)s, open the link we have just sent "
+                "there; until then we keep writing to %(old)s.", new=details.email, old=old_email),
+              "success")
+    else:
+        flash(_("Your details have been saved."), "success")
     return redirect(url_for(".manage", token=token))
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+@access("public", personal=True)
+def confirm_email(token):
+    """The link mailed to a new address: a page with one button (mail scanners open links;
+    only the person's click changes anything), then the address is the registration's."""
+    parsed = read_email_change_token(token) if len(token) < 500 else None
+    registration = queries.registration_by_uid(parsed[0]) if parsed else None
+    if (registration is None or registration.is_anonymised or not registration.is_active
+            or (registration.link_version, registration.email_key) != parsed[1:3]):
+        return _link_gone("email", registration.event if registration else None)
+    form = ConfirmEmailForm()
+    error, status = None, 400 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            booking.confirm_email_change(registration.id, *parsed[1:], utcnow())
+        except errors.InvalidToken:
+            return _link_gone("email", registration.event)
+        except errors.DomainError as exc:
+            error, status = message_for(exc), status_for(exc)
+        else:
+            flash(_("Done: from now on we write to %(email)s.", email=registration.email),
+                  "success")
+            return redirect(url_for(".manage", token=manage_token(registration)))
+    return render_template("public/confirm_email.html", event=registration.event, form=form,
+                           new_email=parsed[3], error=error), status
 
 
 @bp.post("/manage/<token>/sessions")
