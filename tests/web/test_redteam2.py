@@ -13,7 +13,7 @@ from eventapp.mail.delivery import deliver_due
 from eventapp.services import accounts, booking, privacy
 from eventapp.util.time import utcnow
 from tests.factories import make_event, make_user, sign_up
-from tests.helpers import csrf_token, login, parts, signup_data, text_of
+from tests.helpers import csrf_token, login, manage_link, parts, signup_data, text_of
 
 
 def test_an_erasure_sent_twice_at_once_answers_as_the_first_did(app, client, monkeypatch):
@@ -167,3 +167,55 @@ def test_renewing_the_links_lapses_a_pending_change_of_address(app, client, inbo
     response = client.post(confirm, data={"csrf_token": csrf_token(client, "/login")})
     assert response.status_code == 410 and "Inget har ändrats" in text_of(response)
     assert stored(app, Registration.email) == "deltagare1@example.org"
+
+
+def test_a_stranger_cannot_use_up_someones_sign_ups(make_app, inbox):
+    app = make_app(RATELIMIT_SIGNUP_PER_EMAIL="3 per hour")
+    stranger, owner = app.test_client(), app.test_client()
+    with app.app_context():
+        first = make_event()
+        theirs = signup_data(stranger, first, email="agare@example.org", name="Någon annan")
+    with app.app_context():  # each browser its own context (Flask-WTF keeps a token in g)
+        second = make_event()
+        mine = signup_data(owner, second, email="agare@example.org")
+        urls = (f"/events/{first.slug}/signup", f"/events/{second.slug}/signup")
+    codes = [stranger.post(urls[0], data=theirs).status_code for _ in range(6)]
+    assert codes == [302] + [409] * 5
+    response = owner.post(urls[1], data=mine)
+    assert response.status_code == 302, text_of(response)
+
+
+def test_a_stranger_asking_for_someones_link_never_shuts_the_owner_out(make_app, inbox):
+    app = make_app(RATELIMIT_PER_EMAIL="3 per 15 minutes")
+    stranger, owner = app.test_client(), app.test_client()
+    with app.app_context():
+        event = make_event()
+        sign_up(event, 1)
+        url = f"/events/{event.slug}/link"
+    ask = {"email": "deltagare1@example.org"}
+    assert {post(stranger, url, ask).status_code for _ in range(5)} == {302}
+    answer = post(owner, url, ask)
+    assert answer.status_code == 302 and "länken till anmälan på väg" in text_of(owner.get(answer.location))
+    deliver(app)
+    links = [manage_link(parts(m)[0]) for m in inbox.to("deltagare1@example.org")]
+    assert len(links) == 4  # the confirmation and three links: the rest were not sent
+    assert owner.get(urlsplit(links[-1]).path).status_code == 200
+
+
+def test_a_stranger_asking_for_someones_password_reset_leaves_a_working_link(make_app, inbox):
+    app = make_app(RATELIMIT_PER_EMAIL="3 per 15 minutes")
+    stranger, owner = app.test_client(), app.test_client()
+    with app.app_context():
+        make_user()
+    ask = {"email": "organisator@example.org"}
+    assert {post(stranger, "/password/forgot", ask).status_code for _ in range(5)} == {302}
+    assert post(owner, "/password/forgot", ask).status_code == 302
+    deliver(app)
+    mails = inbox.to("organisator@example.org")
+    assert len(mails) == 3
+    latest = re.search(r"https?://\S+(/password/set/\S+)", parts(mails[-1])[0]).group(1)
+    assert owner.get(latest).status_code == 200
+
+
+def post(client, url, data):
+    return client.post(url, data={"csrf_token": csrf_token(client, url), **data})

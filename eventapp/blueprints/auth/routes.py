@@ -14,7 +14,7 @@ from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import message_for
 from ...web.devices import known_device, remember_device
-from ...web.ratelimits import per_address, spend_for_address, spend_sign_in_attempt
+from ...web.ratelimits import mail_allowed, per_address, spend_sign_in_attempt
 from ...web.redirects import safe_next
 from .forms import ForgotPasswordForm, LoginForm, LogoutForm, SetPasswordForm, SignOutEverywhereForm
 
@@ -115,8 +115,8 @@ def sign_out_everywhere():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        spend_for_address("password-reset", form.email.data)
-        accounts.request_password_reset(form.email.data, utcnow(), str(get_locale()))
+        if mail_allowed("password-reset", form.email.data):
+            accounts.request_password_reset(form.email.data, utcnow(), str(get_locale()))
         flash(_("If the address has an account, a link to choose a new password is on its way. "
                 "It works once, for a short time."), "success")
         return redirect(url_for(".login"))

@@ -28,7 +28,13 @@ from ...web.forms import (
     session_choices,
 )
 from ...web.pagecache import cached_page
-from ...web.ratelimits import per_address, spend_for_address
+from ...web.ratelimits import (
+    count_for_address,
+    ensure_left_for_address,
+    mail_allowed,
+    per_address,
+    spend_for_address,
+)
 from ...web.redirects import safe_next
 from ...web.seats import seat_labeller
 from ...web.tokens import (
@@ -101,7 +107,9 @@ def _signup_form(slug):
     summary_error = None
     status = 400 if form.is_submitted() else 200
     if state == signup.OPEN and form.validate_on_submit():
-        spend_for_address("signup", form.email.data, "RATELIMIT_SIGNUP_PER_EMAIL")
+        # Only sign-ups made count: refusals ("already registered", a full session) sent by
+        # a stranger never use up the address's sign-ups.
+        ensure_left_for_address("signup", form.email.data, "RATELIMIT_SIGNUP_PER_EMAIL")
         details = details_from_form(form)
         choices = {b.id: form[block_field_name(b)].data for b in event.blocks}
         try:
@@ -117,6 +125,7 @@ def _signup_form(slug):
             # Busy among them: the form comes back as typed, with 503 and Retry-After.
             summary_error, status = exc.code, status_for(exc)
         else:
+            count_for_address("signup", form.email.data, "RATELIMIT_SIGNUP_PER_EMAIL")
             # The random uid, never the id: ids can come back, and this browser must only
             # ever show the person who signed up in it.
             session["registration_uid"] = registration.uid
@@ -197,8 +206,8 @@ def resend_link(slug):
     event = _event_or_404(slug, "event")
     form = ResendLinkForm()
     if form.validate_on_submit():
-        spend_for_address("manage-link", form.email.data)
-        booking.send_manage_link(event.id, form.email.data, utcnow())
+        if mail_allowed("manage-link", form.email.data):
+            booking.send_manage_link(event.id, form.email.data, utcnow())
         # The same answer whether or not the address is registered.
         flash(_("If the address is registered for this event, the link to the registration "
                 "is on its way."), "success")
