@@ -6,6 +6,7 @@ from ..domain import placeholders, reminders as rules
 from ..domain.errors import NotFound, ReminderLocked, ReminderNotSent
 from ..extensions import db
 from ..models import Event, OutboxMessage, Registration, Reminder, SessionChoice
+from ..util.text import unlinked
 from .activity import log_activity
 from .unit_of_work import is_sqlite, lock_rows, write_transaction
 
@@ -203,7 +204,8 @@ def placeholder_context(event, locale, manage_link, registration=None):
     if registration is not None:
         held = sorted((c for c in registration.choices if c.state != SessionChoice.CANCELLED),
                       key=lambda c: c.block.starts_at)
-        recipient = placeholders.Recipient(registration.name, tuple(
+        # The name as plain words: mail programs (and the HTML's urlize) make no link of it.
+        recipient = placeholders.Recipient(unlinked(registration.name), tuple(
             placeholders.Session(c.session.title, c.session.room or "") for c in held))
     else:
         first = next((s for block in event.blocks for s in block.sessions), None)

@@ -3,7 +3,7 @@ and `lang` on organiser-written text."""
 from flask_babel import format_date, format_time, get_locale, gettext as _
 from markupsafe import Markup
 
-from ..util.text import paragraphs
+from ..util.text import paragraphs, unlinked
 from .activity_labels import activity_detail, activity_label
 
 
@@ -29,6 +29,7 @@ def register_template_helpers(app):
         return _("%(date)s at %(time)s", date=date_long(value), time=time_(value)) if value else ""
 
     app.add_template_filter(paragraphs)
+    app.add_template_filter(unlinked)
 
     @app.template_global()
     def lang_of(event):

@@ -1,16 +1,19 @@
 """What the second hostile review (notes/redteam-2.md) found still open, each seen through
-HTTP and pinned here: erasing twice, the thanks page on a shared computer, organisers' views
-of personal data in the activity log, caching of the password pages."""
+HTTP and pinned here: a new email address taken without its owner's word, limits a stranger
+could spend, erasing twice, the thanks page on a shared computer, names that mail programs
+turn into links, caching of the password pages, escaping of translated text with a person's
+words in it, and organisers' views of personal data in the activity log."""
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from eventapp.domain.reminders import Audience
 from eventapp.extensions import db
-from eventapp.models import ActivityEntry, Registration
 from eventapp.mail.delivery import deliver_due
-from eventapp.services import accounts, booking, privacy
+from eventapp.models import ActivityEntry, Registration
+from eventapp.services import accounts, booking, privacy, reminders
 from eventapp.util.time import utcnow
 from tests.factories import make_event, make_user, sign_up
 from tests.helpers import csrf_token, login, manage_link, parts, signup_data, text_of
@@ -219,3 +222,54 @@ def test_a_stranger_asking_for_someones_password_reset_leaves_a_working_link(mak
 
 def post(client, url, data):
     return client.post(url, data={"csrf_token": csrf_token(client, url), **data})
+
+
+HOSTILE_NAME = "Vera www.evil.example http://evil.example/x"
+
+
+def test_a_name_holding_an_address_is_no_link_in_any_mail(app, client, inbox):
+    """A stranger signs someone's address up with a "name" that mail programs would link
+    (phishing in our own confirmation); the reminder's {name} was even linked by us."""
+    with app.app_context():
+        event = make_event()
+        data = signup_data(client, event, name=HOSTILE_NAME)
+    assert client.post(f"/events/{event.slug}/signup", data=data).status_code == 302
+    with app.app_context():
+        reminders.save_reminder(event.id, None, {"subject": "Påminnelse", "body": "Hej {name}!"},
+                                Audience(), None, None, utcnow(), send_now=True)
+        deliver_due()
+    mails = inbox.to("deltagare1@example.org")
+    assert len(mails) == 2
+    for mail in mails:
+        plain, html, _files = parts(mail)
+        for text in (plain, html):
+            assert "www.evil" not in text and "http://evil" not in text and "evil.example" not in text
+            # Still the name as typed, to the eye: only invisible spaces are added.
+            assert HOSTILE_NAME in text.replace("\u200b", "")
+        assert "href=\"http://www.evil" not in html and "evil" not in "".join(
+            re.findall(r'href="([^"]*)"', html))
+
+
+MARKUP_NAME = '<img src=x onerror="alert(1)"> Ola'
+
+
+def test_translated_text_with_a_persons_words_in_it_is_escaped(app, inbox):
+    """Flask-Babel's lazy strings count as safe HTML (__html__) and Jinja's gettext marks its
+    result safe: a name formatted into either must still arrive escaped (reviewed as item g)."""
+    person, organiser = app.test_client(), app.test_client()
+    with app.app_context():
+        make_user()
+        event = make_event()
+        data = signup_data(person, event, name=MARKUP_NAME)
+    thanks = person.get(person.post(f"/events/{event.slug}/signup", data=data).location)
+    login(organiser, "organisator@example.org")
+    new = f"/organiser/events/{event.id}/registrations/new"
+    with app.app_context():
+        block = event.blocks[0]
+        form = {"name": MARKUP_NAME, "email": "ola@example.org", "organisation": "Umeå kommun",
+                f"block_{block.id}": str(block.sessions[0].id)}
+    added = organiser.post(new, data={"csrf_token": csrf_token(organiser, new), **form},
+                           follow_redirects=True)
+    for response in (thanks, added):
+        html = response.get_data(as_text=True)
+        assert "<img" not in html and "&lt;img src=x" in html, response.request.path
