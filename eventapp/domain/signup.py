@@ -1,4 +1,5 @@
 """When an event takes sign-ups and changes, and who counts as the same person."""
+import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,12 @@ def signup_state(window: EventWindow, now: datetime) -> str:
     if now >= closes:
         return CLOSED
     return OPEN
+
+
+def key_digest(key: str) -> str:
+    """A short digest of an address key: enough to tell that an address has changed, without
+    putting the address itself in a link (links end up in logs and browser histories)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def thanks_page_shown(registered_at: datetime, now: datetime) -> bool:

@@ -215,11 +215,13 @@ def update_details(registration_id, details: Details, now, actor=None, new_email
 
 
 @write_transaction(on_integrity_error=AlreadyRegistered)
-def confirm_email_change(registration_id, link_version, key_then, new_email, now):
+def confirm_email_change(registration_id, link_version, key_digest, new_email, now):
     """The new address, confirmed from its own inbox. The link was made for the registration
-    as it was (link version, address); once either has changed, it is spent."""
+    as it was (link version, a digest of its address key); once either has changed, it is
+    spent."""
     registration = _load_active(registration_id)
-    if registration.link_version != link_version or registration.email_key != key_then:
+    if (registration.link_version != link_version
+            or signup.key_digest(registration.email_key) != key_digest):
         raise errors.InvalidToken()
     registration.email_key = _key_for(registration, new_email)
     registration.email = signup.normalised_email(new_email)

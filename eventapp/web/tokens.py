@@ -9,6 +9,8 @@ they are recognised, and never open anything.
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
+from ..domain.signup import key_digest
+
 _SALT = "manage-link"
 _FORMAT = "v2"
 
@@ -53,8 +55,9 @@ def is_retired_manage_token(token):
 
 
 # A new address is confirmed from that address: the link mailed there signs the registration,
-# its link version, the address it had and the new one, and works for a limited time. Once
-# the address has changed (or the links were renewed), every other such link stops working.
+# its link version, a digest of the address it had (not the address: links end up in logs)
+# and the new one, and works for a limited time. Once the address has changed (or the links
+# were renewed), every other such link stops working.
 _EMAIL_SALT = "email-change"
 EMAIL_CHANGE_MAX_AGE = 2 * 24 * 3600
 
@@ -65,12 +68,13 @@ def _email_serializer():
 
 def email_change_token(registration, new_email):
     return _email_serializer().dumps(
-        [registration.uid, registration.link_version, registration.email_key, new_email])
+        [registration.uid, registration.link_version, key_digest(registration.email_key),
+         new_email])
 
 
 def read_email_change_token(token):
-    """(registration uid, link version, address key then, new address), or None for anything
-    forged, malformed or expired."""
+    """(registration uid, link version, digest of the address key then, new address), or None
+    for anything forged, malformed or expired."""
     try:
         value = _email_serializer().loads(token, max_age=EMAIL_CHANGE_MAX_AGE)
     except (BadSignature, UnicodeError, ValueError):

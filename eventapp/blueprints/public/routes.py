@@ -332,7 +332,8 @@ def confirm_email(token):
     parsed = read_email_change_token(token) if len(token) < 500 else None
     registration = queries.registration_by_uid(parsed[0]) if parsed else None
     if (registration is None or registration.is_anonymised or not registration.is_active
-            or (registration.link_version, registration.email_key) != parsed[1:3]):
+            or (registration.link_version, signup.key_digest(registration.email_key))
+            != parsed[1:3]):
         return _link_gone("email", registration.event if registration else None)
     form = ConfirmEmailForm()
     error, status = None, 400 if form.is_submitted() else 200
