@@ -1,13 +1,17 @@
 """When an event takes sign-ups and changes, and who counts as the same person."""
+import hashlib
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
 from .errors import ChangesClosed, SignupClosed, SignupNotOpenYet
 
 OPEN, NOT_YET, CLOSED = "open", "not_yet", "closed"
+# How long the browser that signed someone up shows them the thank-you page (name, email,
+# sessions); after that their own link is the way back, and the page is the event's again.
+THANKS_PAGE_LIFETIME = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,16 @@ def signup_state(window: EventWindow, now: datetime) -> str:
     if now >= closes:
         return CLOSED
     return OPEN
+
+
+def key_digest(key: str) -> str:
+    """A short digest of an address key: enough to tell that an address has changed, without
+    putting the address itself in a link (links end up in logs and browser histories)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def thanks_page_shown(registered_at: datetime, now: datetime) -> bool:
+    return now - registered_at <= THANKS_PAGE_LIFETIME
 
 
 def ensure_signup_open(window: EventWindow, now: datetime) -> None:
