@@ -257,7 +257,7 @@ def test_every_post_route_checks_the_csrf_token(app, client):
                   and r.endpoint.split(".")[0] in ("public", "auth")]
         assert len(routes) >= 6
         for rule in routes:
-            values = {"slug": event.slug, "block_id": event.blocks[0].id,
+            values = {"slug": event.slug, "block_id": event.blocks[0].id, "token_id": 1,
                       "token": reset if rule.endpoint.startswith("auth.") else token}
             if rule.endpoint == "public.confirm_email":
                 values["token"] = email_change_token(

@@ -38,7 +38,7 @@ def test_an_erasure_sent_twice_at_once_answers_as_the_first_did(app, client, mon
     response = client.post(f"/manage/{token}/delete",
                            data={"csrf_token": csrf_token(client, f"/manage/{token}/delete")})
     assert response.status_code == 302 and response.location.endswith(f"/events/{slug}")
-    assert "allt vi sparade om dig är raderat" in text_of(client.get(response.location))
+    assert "allt vi sparade om dig är borttaget" in text_of(client.get(response.location))
     with app.app_context():
         assert db.session.scalar(select(Registration.id)) is None
 
