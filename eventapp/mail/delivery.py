@@ -9,7 +9,9 @@ picked with FOR UPDATE SKIP LOCKED so workers do not queue behind each other.
 
 The one window in which a message can go out twice is between the SMTP server accepting it
 and our commit of "sent": if the worker dies there, the lease runs out and another worker
-sends it again. We commit after every single message to keep that window one message wide.
+sends it again. We commit after every single message to keep that window one message wide;
+that commit does not wait for the disk (relaxed_commit): a machine crash may lose a "sent"
+mark, which means one duplicate, never a lost message.
 """
 import logging
 import os
@@ -31,7 +33,7 @@ from ..models import DialogueSession, OutboxMessage, Registration, SessionChoice
 from ..services.accounts import issue_delivery_tokens
 from ..services.queries import waiting_positions
 from ..services.reminders import queue_due_reminders
-from ..services.unit_of_work import begin_write, is_sqlite
+from ..services.unit_of_work import begin_write, is_sqlite, relaxed_commit
 from ..util.time import utcnow
 from .messages import RenderContext, Skip, build_message
 
@@ -235,8 +237,9 @@ def deliver_due(now=None, owner=None, limit=None):
                     counts["failed" if failed_for_good else "retry"] += 1
                     continue
                 pending.pop(0)
-                _finish(message_id, owner, status=OutboxMessage.SENT, sent_at=utcnow(),
-                        attempts=attempts + 1, last_error=None)
+                with relaxed_commit():
+                    _finish(message_id, owner, status=OutboxMessage.SENT, sent_at=utcnow(),
+                            attempts=attempts + 1, last_error=None)
                 log.info("mail sent id=%s", message_id)
                 counts["sent"] += 1
                 message_sent.send(current_app._get_current_object(), message_id=message_id)
