@@ -106,6 +106,9 @@ def _finish(message_id, owner, **values):
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
         .values(lease_until=None, **values)
+        # The batch's rows stay in the session (expired); matching each of them against this
+        # UPDATE in Python cost more than the UPDATE itself, and nothing reads them after.
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
