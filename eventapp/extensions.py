@@ -1,4 +1,4 @@
-"""Extension objects only; create_app() binds them with init_app (talisman: web/security.py)."""
+"""Extension objects only; create_app() binds them with init_app (Talisman: web/security.py)."""
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -6,7 +6,6 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -35,4 +34,3 @@ login_manager = LoginManager()
 # Per-address limits stay high by default (a whole municipality signs up from behind one
 # address); the tight limits are keyed on the email address or account instead.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-talisman = Talisman()
