@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
+from bench.run import redis_answers
 from config import Config
 from eventapp.extensions import db
 from eventapp.models import SessionChoice
@@ -32,18 +33,6 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SEATS_LEFT = re.compile(r'badge-open">(\d+) ')
 HOST = "127.0.0.1"
-
-
-def redis_answers():
-    try:
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-        client.ping()
-        client.close()
-        return True
-    except Exception:
-        return False
 
 
 def node_env(database_url, port, secret, instance):
@@ -62,7 +51,7 @@ def node_env(database_url, port, secret, instance):
 @pytest.fixture
 def nodes(database_url, app, tmp_path):
     """Two gunicorn nodes on one database and one Redis; yields their ports."""
-    if not redis_answers():
+    if not redis_answers(REDIS_URL):
         pytest.skip(f"Redis: nothing answers at {REDIS_URL} (set TEST_REDIS_URL)")
     secret = secrets.token_urlsafe(32)
     ports = [free_port(), free_port()]
