@@ -149,15 +149,16 @@ def check_signups(args):
             .where(OutboxMessage.to_address.like(pattern))
         ).all()
         ids = {r.id for r in registrations}
-    return {
-        "registrations": len(registrations),
-        "active_with_choices": sum(
-            1 for r in registrations
-            if r.is_active and sum(c.state == SessionChoice.CONFIRMED for c in r.choices) == blocks
-        ),
-        "confirmations": len({rid for kind, rid in outbox if kind == "confirmation" and rid in ids}),
-        "outbox_rows": len(outbox),
-    }
+        return {
+            "registrations": len(registrations),
+            "active_with_choices": sum(
+                1 for r in registrations if r.is_active
+                and sum(c.state == SessionChoice.CONFIRMED for c in r.choices) == blocks
+            ),
+            "confirmations": len({rid for kind, rid in outbox
+                                  if kind == "confirmation" and rid in ids}),
+            "outbox_rows": len(outbox),
+        }
 
 
 def main(argv=None):
