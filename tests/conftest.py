@@ -147,11 +147,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    if PG_URL:
+        return
+    # Under pytest-xdist the workers collect, so the count is known only in a serial run.
     count = getattr(config, "_postgresql_not_run", 0)
-    if count:
-        terminalreporter.write_line(
-            f"PostgreSQL: TEST_DATABASE_URL is not set, so its {count} test variants did not "
-            "run (see README, PostgreSQL)")
+    variants = f"its {count} test variants" if count else "its test variants (deselected)"
+    terminalreporter.write_line(
+        f"PostgreSQL: TEST_DATABASE_URL is not set, so {variants} did not run "
+        "(see README, PostgreSQL)")
 
 
 @pytest.fixture(params=BACKENDS)

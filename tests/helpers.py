@@ -1,11 +1,14 @@
 """Small helpers for HTTP tests: CSRF tokens from real pages, text of a response, SQL
-counted, the sign-up form's data, what the log handler writes, an export's sheet."""
+counted, the sign-up form's data, what the log handler writes, an export's sheet, a row
+locked by another connection."""
 import io
 import logging
 import re
+import sqlite3
 from contextlib import contextmanager
 from html import unescape
 
+import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -108,3 +111,26 @@ def xlsx_sheet(data):
     rows = [[v if v is not None else "" for v in row] for row in sheet.iter_rows(values_only=True)]
     blank = next(i for i, row in enumerate(rows) if not any(row))
     return [row[0] for row in rows[:blank]], rows[blank + 1:]
+
+
+@contextmanager
+def row_held(backend, database_url, table, row_id):
+    """Another connection holds the row (PostgreSQL) or the write lock (SQLite) until the
+    block ends, as a long transaction elsewhere would."""
+    if backend == "sqlite":
+        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+    else:
+        engine = sa.create_engine(database_url)
+        try:
+            with engine.connect() as conn:  # closing it ends the transaction
+                conn.execute(sa.text(f"SELECT id FROM {table} WHERE id = :id FOR UPDATE"),
+                             {"id": row_id})
+                yield
+        finally:
+            engine.dispose()

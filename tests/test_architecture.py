@@ -159,6 +159,18 @@ def test_every_path_in_where_things_live_exists():
     assert missing == []
 
 
+def test_every_module_of_the_app_is_on_the_map():
+    """A module is on its own line, or named on its blueprint's line: "(routes.py, forms.py)"."""
+    _section, lines = where_things_live()
+    paths = set(listed_paths(lines))
+    named = {path + name for line, path in zip(lines, listed_paths(lines)) if path.endswith("/")
+             for name in re.findall(r"\w+\.py", line.split(None, 1)[-1])}
+    unlisted = [str(path.relative_to(ROOT)) for path in python_files(PACKAGE)
+                if path.name != "__init__.py"
+                and str(path.relative_to(ROOT)) not in paths | named]
+    assert unlisted == []
+
+
 def test_every_function_the_readme_points_to_exists():
     section, _lines = where_things_live()
     pointers = re.findall(r"`([\w/]+)\.py::(\w+)`", section)

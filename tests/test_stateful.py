@@ -8,6 +8,7 @@ sets FUZZ_RANDOM=1 and STATEFUL_EXAMPLES high to explore.
 """
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 from werkzeug.security import generate_password_hash
@@ -27,6 +28,9 @@ def machine_for(make_app, inbox):
     return lifecycle_machine(app, inbox, generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"))
 
 
+# Its budget is examples, not seconds (about 40 s per database on a quiet machine); the
+# timeout only guards against a hang on a loaded one.
+@pytest.mark.timeout(900)
 def test_the_participant_lifecycle_keeps_its_promises(make_app, inbox):
     run_state_machine_as_test(machine_for(make_app, inbox), settings=settings(
         max_examples=EXAMPLES, stateful_step_count=STEPS, derandomize=not RANDOM,

@@ -8,9 +8,16 @@ transaction) are not DomainErrors: they are logged and answered with a 500.
 
 
 class DomainError(Exception):
-    """Base class. `code` is stable so a route can pick the right message."""
+    """Base class. `code` is stable so a route can pick the right message; `carries` names
+    the one value an error holds for its message or form (as that attribute), if any."""
 
     code = "domain_error"
+    carries = None
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        if self.carries is not None:
+            setattr(self, self.carries, args[0] if args else None)
 
 
 class NotFound(DomainError):
@@ -46,20 +53,14 @@ class SessionFull(DomainError):
     """The session has no seat left and no waiting list."""
 
     code = "session_full"
-
-    def __init__(self, session_id=None):
-        super().__init__(session_id)
-        self.session_id = session_id
+    carries = "session_id"
 
 
 class InvalidChoice(DomainError):
     """A choice that is not one session of each parallel block of this event."""
 
     code = "invalid_choice"
-
-    def __init__(self, block_id=None):
-        super().__init__(block_id)
-        self.block_id = block_id
+    carries = "block_id"
 
 
 class RegistrationCancelled(DomainError):
@@ -82,10 +83,7 @@ class CapacityBelowConfirmed(DomainError):
     """A session's capacity cannot go below the number of people who already have a seat."""
 
     code = "capacity_below_confirmed"
-
-    def __init__(self, confirmed=0):
-        super().__init__(confirmed)
-        self.confirmed = confirmed
+    carries = "confirmed"
 
 
 class NotADraft(DomainError):
@@ -102,10 +100,7 @@ class PeopleSignedUp(DomainError):
     """An event people have signed up for cannot go back to draft: close or cancel it."""
 
     code = "people_signed_up"
-
-    def __init__(self, count=0):
-        super().__init__(count)
-        self.count = count
+    carries = "count"
 
 
 class HasRegistrations(DomainError):
@@ -118,10 +113,7 @@ class UnknownLead(DomainError):
     """A lead given by name only, and no known lead has that name: the address is needed."""
 
     code = "unknown_lead"
-
-    def __init__(self, row=None):
-        super().__init__(row)
-        self.row = row  # which of the form's new-lead rows
+    carries = "row"  # which of the form's new-lead rows
 
 
 class AmbiguousLead(UnknownLead):

@@ -95,9 +95,7 @@ def save_reminder(event_id, reminder_id, values, audience, send_at, actor, now, 
     refused before anything is stored."""
     rules.check_placeholders({field: values.get(field) or "" for field in TEXT_FIELDS})
     if reminder_id:
-        reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
-        if reminder is None or reminder.event_id != event_id:
-            raise NotFound(reminder_id)
+        reminder = _locked_reminder(event_id, reminder_id)
         if reminder.status == Reminder.SENT:
             raise ReminderLocked()
     else:
@@ -117,11 +115,17 @@ def save_reminder(event_id, reminder_id, values, audience, send_at, actor, now, 
     return reminder, queued
 
 
-@write_transaction()
-def cancel_reminder(event_id, reminder_id, actor, now):
+def _locked_reminder(event_id, reminder_id):
+    """The event's reminder, locked for this transaction (NotFound if it is not the event's)."""
     reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
     if reminder is None or reminder.event_id != event_id:
         raise NotFound(reminder_id)
+    return reminder
+
+
+@write_transaction()
+def cancel_reminder(event_id, reminder_id, actor, now):
+    reminder = _locked_reminder(event_id, reminder_id)
     if reminder.status != Reminder.SCHEDULED:
         raise ReminderLocked()
     reminder.status = Reminder.CANCELLED
@@ -131,9 +135,7 @@ def cancel_reminder(event_id, reminder_id, actor, now):
 @write_transaction()
 def send_to_those_without(event_id, reminder_id, actor, now):
     """Queue a sent reminder for people in its audience who have not had it (late sign-ups)."""
-    reminder = lock_rows(Reminder, [reminder_id]).get(reminder_id)
-    if reminder is None or reminder.event_id != event_id:
-        raise NotFound(reminder_id)
+    reminder = _locked_reminder(event_id, reminder_id)
     if reminder.status != Reminder.SENT:
         raise ReminderNotSent()
     queued = _queue(reminder, now)

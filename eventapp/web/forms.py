@@ -1,7 +1,10 @@
-"""Form helpers shared by the blueprints: clean text, clear messages, and the participant's
-details and session choices (sign-up, manage link and the organiser's registration pages)."""
+"""Form helpers shared by the blueprints: clean text, clear messages, a form kept as typed
+when the database is busy, and the participant's details and session choices (sign-up,
+manage link and the organiser's registration pages)."""
+import functools
 from datetime import datetime
 
+from flask import flash, g, make_response
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -9,9 +12,12 @@ from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from ..domain.errors import Busy
 from ..domain.signup import normalised_email
+from ..extensions import db
 from ..util.text import code_point, first_xml_forbidden
 from ..util.time import FIRST_YEAR, LAST_YEAR
+from .errors import message_for
 
 
 def strip(value):
@@ -81,11 +87,41 @@ class BaseForm(FlaskForm):
         self._errors = None
         return valid
 
+    def validate_on_submit(self, extra_validators=None):
+        if g.get("busy_again"):
+            return False  # the submit is shown again as typed: see form_kept_when_busy
+        return super().validate_on_submit(extra_validators)
+
     def csrf_failed(self):
         return bool(getattr(self, "csrf_token", None) and self.csrf_token.errors)
 
 
 LINE = [single_line]
+
+
+def form_kept_when_busy(view):
+    """For a view whose POST saves a form (under its `access` rule): when a lock was not
+    granted in time (Busy), the page comes back with the form as typed, the "busy, try
+    again" message and 503 with Retry-After; never a 500, nothing typed lost.
+
+    Busy means the use case's one transaction was rolled back, so the view runs a second
+    time with every form's validate_on_submit() false: it answers as for a form it cannot
+    save yet, from the same request's form data."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except Busy as exc:
+            db.session.rollback()
+            flash(message_for(exc), "error")
+            g.busy_again = True
+            response = make_response(view(*args, **kwargs))
+            response.status_code = 503
+            return response
+
+    wrapper.form_kept_when_busy = True
+    return wrapper
 
 
 def email_field(label):

@@ -465,7 +465,8 @@ def test_session_lead_works_through_their_session_on_a_phone_with_the_keyboard(
     person.activate(page.get_by_role("link", name=ARCHIVE))
     expect(heading(page)).to_have_text(f"{t.attendee_list}: {ARCHIVE}")
     assert_event_text_language(heading(page).locator("span"), lang)
-    on_the_list = page.locator("[aria-labelledby=confirmed-title] tbody tr td:first-child")
+    # On a phone: one card per person, the name on top (the table is for wider screens).
+    on_the_list = page.locator("ul[aria-labelledby=confirmed-title] > li strong")
     assert sorted(on_the_list.all_inner_texts()) == demo.confirmed
     see(checker, "attendees")
 

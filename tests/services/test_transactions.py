@@ -1,6 +1,5 @@
 """Transactions you cannot misuse: one per use case, never nested, and a lock that is not
 granted in time answers "busy, try again" (503 with Retry-After), never a 500."""
-import sqlite3
 from contextlib import contextmanager
 
 import pytest
@@ -14,7 +13,7 @@ from eventapp.services import attendance, programme
 from eventapp.services.unit_of_work import NestedTransaction, begin_write, write_transaction
 from eventapp.util.time import utcnow
 from tests.factories import make_event, make_user
-from tests.helpers import signup_data, text_of
+from tests.helpers import row_held, signup_data, text_of
 
 
 @write_transaction()
@@ -110,29 +109,6 @@ def test_a_writer_waits_ten_seconds_for_a_lock_by_default(ctx, backend):
         assert db.session.execute(sa.text("SHOW lock_timeout")).scalar() == "10s"
 
 
-@contextmanager
-def session_row_held(backend, database_url, session_id):
-    """Another connection holds the session's row (PostgreSQL) or the write lock (SQLite)
-    until the block ends, as a long transaction elsewhere would."""
-    if backend == "sqlite":
-        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            conn.execute("ROLLBACK")
-            conn.close()
-    else:
-        engine = sa.create_engine(database_url)
-        try:
-            with engine.connect() as conn:  # closing it ends the transaction
-                conn.execute(sa.text("SELECT id FROM dialogue_session WHERE id = :id FOR UPDATE"),
-                             {"id": session_id})
-                yield
-        finally:
-            engine.dispose()
-
-
 def test_a_sign_up_that_waits_too_long_for_a_lock_is_told_to_try_again(
         make_app, inbox, backend, database_url):
     app = make_app(DATABASE_LOCK_TIMEOUT_MS=500)
@@ -141,7 +117,7 @@ def test_a_sign_up_that_waits_too_long_for_a_lock_is_told_to_try_again(
         event = make_event(capacities=(5,))
         slug, session_id = event.slug, event.blocks[0].sessions[0].id
         data = signup_data(client, event, name="Väntande Person", discussion_topic="Låsning")
-    with session_row_held(backend, database_url, session_id):
+    with row_held(backend, database_url, "dialogue_session", session_id):
         response = client.post(f"/events/{slug}/signup", data=data)
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) > 0

@@ -15,7 +15,7 @@ from ...services.events import ASKABLE_FIELDS, field_setting
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error, message_for, status_for
-from ...web.forms import block_field_name, signup_form_for
+from ...web.forms import block_field_name, form_kept_when_busy, signup_form_for
 from ...web.seats import seat_labeller
 from . import bp
 from .common import event_or_404, form_page, to_local, to_utc
@@ -47,6 +47,7 @@ def _event_values(form):
 
 @bp.route("/events/new", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def new_event():
     form = EventForm()
     if form.validate_on_submit():
@@ -59,6 +60,7 @@ def new_event():
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def edit_event(event_id):
     event = event_or_404(event_id)
     if request.method == "GET":
@@ -187,6 +189,7 @@ def delete_event(event_id):
 
 @bp.route("/events/<int:event_id>/clone", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def clone_event(event_id):
     event = event_or_404(event_id)
     form = CloneForm(data={"title": event.title} if request.method == "GET" else None)

@@ -11,6 +11,7 @@ from ...services import programme as programme_service
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error
+from ...web.forms import form_kept_when_busy
 from ...web.seats import seat_labeller
 from . import bp
 from .common import event_or_404, form_page, to_local, to_utc
@@ -26,9 +27,13 @@ def programme(event_id):
                            confirm=ConfirmForm(), move=MoveForm(formdata=None))
 
 
-def _timed_entry_form(event, model, entry_id, form_class):
-    """A programme item's or block's form: the entry (404 unless it is this event's), its
-    times shown in Stockholm time; a new one starts where the programme ends so far."""
+def _timed_entry(event_id, entry_id, model, form_class, fields, save):
+    """What the programme item's and the block's pages share: the event, the entry (404
+    unless it is this event's) and its form, times shown in Stockholm time (a new one starts
+    where the programme ends so far). A valid submit is saved with `save`.
+
+    Returns (event, form, the saved entry or None)."""
+    event = event_or_404(event_id)
     entry = db.session.get(model, entry_id) if entry_id else None
     if entry_id and (entry is None or entry.event_id != event.id):
         abort(404)
@@ -37,25 +42,24 @@ def _timed_entry_form(event, model, entry_id, form_class):
         slot = entry or programme_service.next_slot(event)
         form.starts_at.data = to_local(slot.starts_at)
         form.ends_at.data = to_local(slot.ends_at)
-    return entry, form
-
-
-def _timed_values(form, fields):
+    if not form.validate_on_submit():
+        return event, form, None
     values = {f: form[f].data or "" for f in fields}
     values.update(starts_at=to_utc(form.starts_at.data), ends_at=to_utc(form.ends_at.data))
-    return values
+    saved = save(event.id, entry_id, values, current_user, utcnow())
+    flash(_("Saved."), "success")
+    return event, form, saved
 
 
 @bp.route("/events/<int:event_id>/items/new", methods=["GET", "POST"])
 @bp.route("/events/<int:event_id>/items/<int:item_id>", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def edit_item(event_id, item_id=None):
-    event = event_or_404(event_id)
-    _item, form = _timed_entry_form(event, ProgrammeItem, item_id, ProgrammeItemForm)
-    if form.validate_on_submit():
-        values = _timed_values(form, ("title", "speakers", "description"))
-        programme_service.save_programme_item(event.id, item_id, values, current_user, utcnow())
-        flash(_("Saved."), "success")
+    event, form, saved = _timed_entry(event_id, item_id, ProgrammeItem, ProgrammeItemForm,
+                                      ("title", "speakers", "description"),
+                                      programme_service.save_programme_item)
+    if saved is not None:
         if form.save_and_add.data:
             return redirect(url_for(".edit_item", event_id=event.id))
         return redirect(url_for(".programme", event_id=event.id))
@@ -86,13 +90,11 @@ def delete_from_programme(event_id, delete, target_id):
 @bp.route("/events/<int:event_id>/blocks/new", methods=["GET", "POST"])
 @bp.route("/events/<int:event_id>/blocks/<int:block_id>", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def edit_block(event_id, block_id=None):
-    event = event_or_404(event_id)
-    _block, form = _timed_entry_form(event, ParallelBlock, block_id, BlockForm)
-    if form.validate_on_submit():
-        values = _timed_values(form, ("title",))
-        block = programme_service.save_block(event.id, block_id, values, current_user, utcnow())
-        flash(_("Saved."), "success")
+    event, form, block = _timed_entry(event_id, block_id, ParallelBlock, BlockForm, ("title",),
+                                      programme_service.save_block)
+    if block is not None:
         if form.save_and_add.data:
             return redirect(url_for(".edit_block", event_id=event.id))
         if block_id is None:  # a new block goes straight on to its first session

@@ -11,7 +11,8 @@ from ...services import activity, booking, queries
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error, message_for, status_for
-from ...web.forms import DetailsForm, block_field_name, choices_form_for, details_from_form
+from ...web.forms import (DetailsForm, block_field_name, choices_form_for, details_from_form,
+                          form_kept_when_busy)
 from ...web.seats import seat_labeller
 from . import bp
 from .common import ListFilters, event_or_404
@@ -31,6 +32,7 @@ def registrations(event_id):
 
 @bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def new_registration(event_id):
     event = event_or_404(event_id)
     label, counts = seat_labeller(event)
@@ -53,11 +55,18 @@ def new_registration(event_id):
                            counts=counts, error=error, block_field_name=block_field_name), status
 
 
-def _registration(event, registration_id):
+def _registration(event_id, registration_id):
+    """The event and the registration from the URL (404 unless it is the event's)."""
+    event = event_or_404(event_id)
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
         abort(404)
-    return registration
+    return event, registration
+
+
+def _back_to(registration):
+    return redirect(url_for(".registration", event_id=registration.event_id,
+                            registration_id=registration.id))
 
 
 def _render_registration(event, registration, details_form=None, choices_form=None, status=200,
@@ -80,15 +89,14 @@ def _render_registration(event, registration, details_form=None, choices_form=No
 @bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
 @access("organiser")
 def registration(event_id, registration_id):
-    event = event_or_404(event_id)
-    return _render_registration(event, _registration(event, registration_id))
+    return _render_registration(*_registration(event_id, registration_id))
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/details")
 @access("organiser")
+@form_kept_when_busy
 def registration_details(event_id, registration_id):
-    event = event_or_404(event_id)
-    registration = _registration(event, registration_id)
+    event, registration = _registration(event_id, registration_id)
     form = DetailsForm()
     if form.validate_on_submit():
         details = details_from_form(form, registration)
@@ -98,15 +106,15 @@ def registration_details(event_id, registration_id):
             return _render_registration(event, registration, details_form=form,
                                         status=status_for(exc), error=message_for(exc))
         flash(_("Saved."), "success")
-        return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
+        return _back_to(registration)
     return _render_registration(event, registration, details_form=form, status=400)
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/sessions")
 @access("organiser")
+@form_kept_when_busy
 def registration_sessions(event_id, registration_id):
-    event = event_or_404(event_id)
-    registration = _registration(event, registration_id)
+    event, registration = _registration(event_id, registration_id)
     label, _counts = seat_labeller(event)
     form = choices_form_for(event, label, base=MoveBase)
     if form.validate_on_submit():
@@ -123,43 +131,46 @@ def registration_sessions(event_id, registration_id):
             flash(_("Moved. The person is told by email."), "success")
         else:
             flash(_("Moved. No email was sent to the person."), "success")
-        return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
+        return _back_to(registration)
     return _render_registration(event, registration, choices_form=form, status=400)
+
+
+def _button(registration, form, act, done):
+    """A button on the registration page: after the form's check, `act()`; the person reads
+    `done`, or why it was refused, back on the registration page."""
+    if form.validate_on_submit():
+        try:
+            act()
+        except errors.DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(done, "success")
+    return _back_to(registration)
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/choices/<int:choice_id>/<action>")
 @access("organiser")
 def registration_choice(event_id, registration_id, choice_id, action):
-    event = event_or_404(event_id)
-    registration = _registration(event, registration_id)
+    _event, registration = _registration(event_id, registration_id)
     choice = db.session.get(SessionChoice, choice_id)
     if choice is None or choice.registration_id != registration.id or action not in ("promote", "waitlist"):
         abort(404)
-    if ConfirmForm().validate_on_submit():
-        try:
-            if action == "promote":
-                booking.promote(choice.id, utcnow(), current_user)
-                flash(_("The person has a seat now and is told by email."), "success")
-            else:
-                booking.put_back_on_waiting_list(choice.id, utcnow(), current_user)
-                flash(_("The person is last on the waiting list now; the seat went to the next "
-                        "in line. Both are told by email."), "success")
-        except errors.DomainError as exc:
-            flash_error(exc)
-    return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
+    if action == "promote":
+        return _button(registration, ConfirmForm(),
+                       lambda: booking.promote(choice.id, utcnow(), current_user),
+                       _("The person has a seat now and is told by email."))
+    return _button(registration, ConfirmForm(),
+                   lambda: booking.put_back_on_waiting_list(choice.id, utcnow(), current_user),
+                   _("The person is last on the waiting list now; the seat went to the next "
+                     "in line. Both are told by email."))
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/cancel")
 @access("organiser")
 def registration_cancel(event_id, registration_id):
-    event = event_or_404(event_id)
-    registration = _registration(event, registration_id)
+    _event, registration = _registration(event_id, registration_id)
     form = NotifyForm()
-    if form.validate_on_submit():
-        try:
-            booking.cancel(registration.id, utcnow(), notify=form.notify.data, actor=current_user)
-        except errors.DomainError as exc:
-            flash_error(exc)
-        else:
-            flash(_("The registration is cancelled."), "success")
-    return redirect(url_for(".registration", event_id=event.id, registration_id=registration.id))
+    return _button(registration, form,
+                   lambda: booking.cancel(registration.id, utcnow(), notify=form.notify.data,
+                                          actor=current_user),
+                   _("The registration is cancelled."))

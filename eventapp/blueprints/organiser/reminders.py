@@ -14,7 +14,8 @@ from ...models import Reminder
 from ...services import reminders as reminder_service
 from ...util.time import utcnow
 from ...web.access import access
-from ...web.errors import flash_error, message_for
+from ...web.errors import flash_error, message_for, status_for
+from ...web.forms import form_kept_when_busy
 from . import bp
 from .common import event_or_404, to_local, to_utc
 from .forms import ConfirmForm, ReminderForm
@@ -61,6 +62,7 @@ def reminders(event_id):
 @bp.route("/events/<int:event_id>/reminders/new", methods=["GET", "POST"])
 @bp.route("/events/<int:event_id>/reminders/<int:reminder_id>", methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def edit_reminder(event_id, reminder_id=None):
     event = event_or_404(event_id)
     reminder = _reminder(event, reminder_id) if reminder_id else None
@@ -69,7 +71,7 @@ def edit_reminder(event_id, reminder_id=None):
         return render_template("organiser/reminder_log.html", event=event, reminder=reminder,
                                rows=rows, totals=totals, confirm=ConfirmForm())
     form = _reminder_form(event, reminder)
-    preview, error = None, None
+    preview, error, status = None, None, None
     if form.validate_on_submit():
         texts = {field: form[field].data or "" for field in reminder_service.TEXT_FIELDS}
         try:
@@ -83,11 +85,11 @@ def edit_reminder(event_id, reminder_id=None):
                 form[field].errors = [*form[field].errors,
                                       message_for(UnknownPlaceholder(names))]
         except errors.DomainError as exc:
-            error = message_for(exc)
+            error, status = message_for(exc), status_for(exc)
     return render_template("organiser/reminder_form.html", event=event, reminder=reminder,
                            form=form, preview=preview, error=error, placeholders=PLACEHOLDERS,
                            confirm=ConfirmForm()), (
-        400 if form.is_submitted() and (form.errors or error) else 200)
+        status or (400 if form.is_submitted() and form.errors else 200))
 
 
 def _save(event, reminder_id, form, texts):

@@ -11,6 +11,7 @@ from ...services import programme as programme_service
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import message_for
+from ...web.forms import form_kept_when_busy
 from . import bp
 from .common import event_or_404
 from .forms import ConfirmForm, DuplicateSessionForm, SessionForm
@@ -34,6 +35,7 @@ def _block_and_session(event, block_id, session_id):
 @bp.route("/events/<int:event_id>/blocks/<int:block_id>/sessions/<int:session_id>",
           methods=["GET", "POST"])
 @access("organiser")
+@form_kept_when_busy
 def edit_session(event_id, block_id, session_id=None):
     event = event_or_404(event_id)
     block, session = _block_and_session(event, block_id, session_id)
