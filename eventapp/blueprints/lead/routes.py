@@ -88,6 +88,11 @@ def cells(choice, columns):
     return [getattr(registration, key) or "" for key, _label in columns]
 
 
+def labelled_cells(choice, columns):
+    """((key, label), value) for each column: a person's card on a phone."""
+    return list(zip(columns, cells(choice, columns)))
+
+
 def columns_for(event):
     """The columns the list shows: only questions the event asks."""
     columns = [("name", _l("Name")), ("organisation", _l("Organisation"))]
@@ -121,7 +126,10 @@ def _list_view(session):
     confirmed.sort(key=lambda c: SORTS[sort](c.registration))
     return {
         "event": event, "session": session, "confirmed": confirmed, "waiting": waiting,
-        "columns": columns_for(event), "organisations": organisations, "cells": cells,
+        # Labels translated once here, not in each of 500 people's cards.
+        "columns": [(key, str(label)) for key, label in columns_for(event)],
+        "organisations": organisations, "cells": cells,
+        "labelled_cells": labelled_cells,
         "organisation": organisation, "sort": sort,
         "summary": sorted(summary.items(), key=lambda kv: (-kv[1], swedish_key(kv[0]))),
     }
