@@ -1,4 +1,5 @@
 """When an event takes sign-ups and changes, and who counts as the same person."""
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ def ensure_cancel_allowed(window: EventWindow, now: datetime) -> None:
 _LONGEST = 320
 
 
+@functools.lru_cache(maxsize=1024)
 def normalised_email(value: str) -> str:
     """The address as email-validator normalises it: Unicode NFC, the domain lower-case in its
     Unicode form (punycode decoded, full-width letters folded), the local part as typed.

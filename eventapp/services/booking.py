@@ -130,6 +130,7 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
         consent_text=consent_text,
         created_at=now,
         updated_at=now,
+        choices=[],  # new: nothing to load when its choices are added
         **_detail_values(details),
     )
     db.session.add(registration)
