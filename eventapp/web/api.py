@@ -8,6 +8,7 @@ import time
 from flask import current_app, g, request
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import TooManyRequests
 
 from ..domain.errors import NotAuthenticated, NotFound, TokenLacksRight
@@ -15,6 +16,18 @@ from ..extensions import limiter
 from ..models import ApiToken
 from ..services import api_tokens
 from ..util.time import utcnow
+
+
+class ArgumentsParser(FlaskParser):
+    """webargs' parser for the API's operations, except that a JSON body nested deeper than
+    Python's parser goes (`[[[[…`) is broken JSON like any other: a 400, not a server error."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as error:
+            raise json.JSONDecodeError("nested too deeply", "(request body)", 0) from error
+
 
 def bearer_secret():
     """The token from `Authorization: Bearer …`, or None. Never read from the URL or a cookie."""
@@ -30,7 +43,10 @@ def caller(required=True):
     not `required`, else NotAuthenticated (401), as for an unknown, expired or revoked one."""
     if "api_principal" not in g:
         secret = bearer_secret()
-        g.api_principal = api_tokens.authenticate(secret, utcnow()) if secret else None
+        try:
+            g.api_principal = api_tokens.authenticate(secret, utcnow()) if secret else None
+        except NotAuthenticated:
+            g.api_principal = None
     if g.api_principal is None and required:
         raise NotAuthenticated()
     return g.api_principal
@@ -64,12 +80,15 @@ def reader_of_session(session_id, event_id):
 
 def spend_api_call():
     """Count this call against its token; the figures go into RateLimit-* headers, and a 429
-    with Retry-After once none is left. A call without a token reads only what the public
-    pages show, from the same short-lived cache, and is not counted (as those pages are not)."""
-    secret = bearer_secret()
-    if not limiter.enabled or secret is None:
+    with Retry-After once none is left. A secret that is not a live token is counted against
+    the caller's address instead (else every guess would start a fresh count). A call without
+    a token reads only what the public pages show, from the same short-lived cache, and is
+    not counted (as those pages are not)."""
+    if not limiter.enabled or bearer_secret() is None:
         return
-    key = ("api-token", hashlib.sha256(secret.encode()).hexdigest())
+    principal = caller(required=False)
+    key = (("api-token", str(principal.token_id)) if principal is not None
+           else ("api-unknown-token", request.remote_addr or "-"))
     item = parse(current_app.config["API_RATELIMIT"])
     strategy = FixedWindowRateLimiter(limiter.storage)
     allowed = strategy.hit(item, *key)

@@ -7,9 +7,14 @@ import functools
 from flask_smorest import Blueprint
 
 from ...web.access import access
-from ...web.api import token_may
+from ...web.api import ArgumentsParser, token_may
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1",
+
+class _ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = ArgumentsParser()
+
+
+bp = _ApiBlueprint("api", __name__, url_prefix="/api/v1",
                description="Events, registrations, leads' lists and the change feed.")
 
 BEARER = [{"bearerAuth": []}]

@@ -48,7 +48,7 @@ def _event_data(event_id):
                        "starts_at": utc(i.starts_at), "ends_at": utc(i.ends_at)}
                       for i in event.programme_items],
         "blocks": [{
-            "id": b.id, "title": b.title, "mode": "first_come", "starts_at": utc(b.starts_at),
+            "id": b.id, "title": b.title, "mode": b.allocation_mode, "starts_at": utc(b.starts_at),
             "ends_at": utc(b.ends_at),
             "sessions": [{"id": s.id, "title": s.title, "description": s.description,
                           "room": s.room, "leads": s.lead_names,

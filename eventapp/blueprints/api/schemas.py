@@ -79,8 +79,10 @@ class PublicSessionSchema(Schema):
 class BlockSchema(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
-    mode = fields.String(required=True, metadata={"description": "How seats are given: "
-                                                  "first come, first served."})
+    mode = fields.String(required=True, validate=validate.OneOf(("first_come", "preferences")),
+                         metadata={"description": "How seats are given: `first_come` (first "
+                                   "come, first served) or `preferences` (people rank the "
+                                   "sessions; seats are allocated from the wishes)."})
     starts_at = fields.DateTime(required=True)
     ends_at = fields.DateTime(required=True)
     sessions = fields.List(fields.Nested(PublicSessionSchema), required=True)
