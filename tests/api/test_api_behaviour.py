@@ -282,3 +282,24 @@ def test_staff_create_a_token_see_its_secret_once_and_revoke_it(app, world, inbo
     client.post(f"/account/tokens/{token_id}/revoke",
                 data={"csrf_token": csrf_token(client, "/account")})
     assert _get(client, f"/api/v1/events/{world.event_id}/registrations", secret).status_code == 401
+
+
+def test_a_lead_reads_only_the_answers_the_event_still_asks_for(app, world):
+    """As on the lead's page: a question switched off after people answered is not shown."""
+    from eventapp.models import Event
+
+    client, token = app.test_client(), world.tokens["lead"]
+    url = f"/api/v1/sessions/{world.session_id}/attendees"
+    with app.app_context():
+        db.session.execute(update(Registration).where(Registration.id == world.registration_id)
+                           .values(dietary_needs="Glutenfri", job_title="Arkivarie"))
+        db.session.commit()
+    first = _get(client, url, token).json["items"][0]
+    assert (first["dietary_needs"], first["job_title"]) == ("Glutenfri", "Arkivarie")
+    with app.app_context():
+        event = db.session.get(Event, world.event_id)
+        event.field_settings = {**(event.field_settings or {}), "dietary_needs": "off"}
+        db.session.commit()
+    first = _get(client, url, token).json["items"][0]
+    assert (first["dietary_needs"], first["job_title"]) == ("", "Arkivarie")
+    assert "Glutenfri" not in _get(client, url, token).get_data(as_text=True)

@@ -3,11 +3,16 @@ as the lead's pages show them."""
 from ...domain.errors import NotFound
 from ...services import queries
 from ...services.api_queries import sessions_with_events
-from ...services.events import log_access
+from ...services.events import field_setting, log_access
 from ...util.time import utcnow
 from ...web.api import caller, reader_of_session
 from . import schemas
 from .common import TOKEN_ERRORS, operation, utc
+
+
+# The questions an event may switch off (name and email are always asked).
+ASKED_FIELDS = ("organisation", "job_title", "discussion_topic", "dietary_needs",
+                "accessibility_needs")
 
 
 def _session_dict(session, counts):
@@ -42,13 +47,19 @@ def attendees(session_id):
                utcnow(), session_id=session.id, token_id=principal.token_id)
     rows = [(c, None) for c in confirmed] + [(c, n) for n, c in enumerate(waiting, 1)]
     counts = {session.id: (len(confirmed), len(waiting))}
+    # As on the lead's page: a question the event no longer asks is not shown, even where
+    # an answer was given before it was switched off.
+    event = session.block.event
+    shown = {key for key in ASKED_FIELDS if field_setting(event, key) != "off"}
+
+    def answer(registration, key):
+        return (getattr(registration, key) or "") if key in shown else ""
+
     return {"session": _session_dict(session, counts), "items": [{
         "registration_id": c.registration_id, "name": c.registration.name,
-        "organisation": c.registration.organisation, "job_title": c.registration.job_title,
-        "email": c.registration.email, "discussion_topic": c.registration.discussion_topic,
-        "dietary_needs": c.registration.dietary_needs,
-        "accessibility_needs": c.registration.accessibility_needs, "place": c.state,
-        "position": position, "checked_in": c.checked_in_at is not None,
+        "email": c.registration.email,
+        **{key: answer(c.registration, key) for key in ASKED_FIELDS},
+        "place": c.state, "position": position, "checked_in": c.checked_in_at is not None,
     } for c, position in rows]}
 
 
