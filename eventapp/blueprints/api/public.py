@@ -4,8 +4,8 @@ from ...domain.errors import NotFound
 from ...domain.preferences import RankingWindow, ranking_open
 from ...services import api_queries, queries
 from ...util.time import utcnow
-from ...web.api import etagged, json_body
-from ...web.pagecache import cached_page
+from ...web.api import etagged, json_body, tagged
+from ...web.pagecache import cached_answer
 from . import schemas
 from .common import operation, utc
 
@@ -20,9 +20,10 @@ def event_summary(event):
 
 
 def _json(key, schema, build):
-    """The answer as JSON, kept for a few seconds like the public pages (web/pagecache.py)."""
-    return etagged(cached_page(key, lambda: json_body(schema().dump(build()))),
-                   max_age=PUBLIC_MAX_AGE)
+    """The answer as JSON with its ETag, both kept for a few seconds like the public pages
+    (web/pagecache.py)."""
+    body, etag = cached_answer(key, lambda: tagged(json_body(schema().dump(build()))))
+    return etagged(body, max_age=PUBLIC_MAX_AGE, etag=etag)
 
 
 @operation("/events", "GET", schemas.EventListSchema, personal=False, errors=(304,))
