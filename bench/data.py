@@ -19,7 +19,7 @@ from sqlalchemy import event as sa_event, select  # noqa: E402
 from eventapp import create_app  # noqa: E402
 from eventapp.demo import load_demo  # noqa: E402
 from eventapp.extensions import db  # noqa: E402
-from eventapp.models import Registration, SessionChoice  # noqa: E402
+from eventapp.models import Event, OutboxMessage, Registration, SessionChoice  # noqa: E402
 from eventapp.services import accounts  # noqa: E402
 from eventapp.util.time import utcnow  # noqa: E402
 from tests.factories import make_event  # noqa: E402
@@ -133,6 +133,34 @@ def check_rush(args):
     }
 
 
+def check_signups(args):
+    """What the sign-ups whose addresses start with `prefix` left in the database: the
+    registrations, those active with a session in every block, and their outbox rows."""
+    with create_app().app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == args.slug))
+        pattern = f"{args.prefix}-%"
+        registrations = db.session.scalars(
+            select(Registration).where(Registration.event_id == event.id,
+                                       Registration.email.like(pattern))
+        ).all()
+        blocks = len(event.blocks)
+        outbox = db.session.execute(
+            select(OutboxMessage.kind, OutboxMessage.registration_id)
+            .where(OutboxMessage.to_address.like(pattern))
+        ).all()
+        ids = {r.id for r in registrations}
+        return {
+            "registrations": len(registrations),
+            "active_with_choices": sum(
+                1 for r in registrations if r.is_active
+                and sum(c.state == SessionChoice.CONFIRMED for c in r.choices) == blocks
+            ),
+            "confirmations": len({rid for kind, rid in outbox
+                                  if kind == "confirmation" and rid in ids}),
+            "outbox_rows": len(outbox),
+        }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -144,9 +172,13 @@ def main(argv=None):
     count_parser.add_argument("--session", type=int, action="append", required=True)
     count_parser.add_argument("--email", required=True)
     count_parser.add_argument("--password", required=True)
+    signups_parser = commands.add_parser("check-signups")
+    signups_parser.add_argument("--slug", required=True)
+    signups_parser.add_argument("--prefix", required=True)
     args = parser.parse_args(argv)
     result = {"load": load, "check-rush": check_rush,
-              "count-queries": count_queries}[args.command](args)
+              "count-queries": count_queries,
+              "check-signups": check_signups}[args.command](args)
     print(json.dumps(result))
 
 

@@ -1,4 +1,4 @@
-"""Extension objects only; create_app() binds them with init_app (talisman: web/security.py)."""
+"""Extension objects only; create_app() binds them with init_app (Talisman's options: web/security.py)."""
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,6 +11,7 @@ from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.datastructures import Headers
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -36,7 +37,46 @@ login_manager = LoginManager()
 # Per-address limits stay high by default (a whole municipality signs up from behind one
 # address); the tight limits are keyed on the email address or account instead.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-talisman = Talisman()
+
+
+class FixedTalisman(Talisman):
+    """Talisman with its headers worked out once. Our options are the same for every view and
+    request (no per-view @talisman options, no CSP nonces), yet Talisman parsed the policy and
+    looked up each view's options on every response: a tenth of a hello-world's time. Only
+    Strict-Transport-Security depends on the request, and Talisman still decides it."""
+
+    _fixed = None
+
+    def init_app(self, app, **options):
+        self._fixed = None  # worked out again for these options on the first response
+        super().init_app(app, **options)
+
+    def _force_https(self):
+        if self.force_https:
+            return super()._force_https()
+        return None
+
+    def _make_nonce(self):
+        if self.content_security_policy_nonce_in:
+            super()._make_nonce()
+
+    def _set_response_headers(self, response):
+        if self._fixed is None:
+            headers, options = Headers(), self._get_local_options()
+            self._set_feature_policy_headers(headers, options)
+            self._set_permissions_policy_headers(headers, options)
+            self._set_document_policy_headers(headers, options)
+            self._set_frame_options_headers(headers, options)
+            self._set_content_security_policy_headers(headers, options)
+            self._set_referrer_policy_headers(headers)
+            self._fixed = list(headers.items())
+        for name, value in self._fixed:
+            response.headers[name] = value
+        self._set_hsts_headers(response.headers)
+        return response
+
+
+talisman = FixedTalisman()
 
 
 class OpenApi(Api):

@@ -21,8 +21,45 @@ def test_bench_script_imports_and_parses_its_arguments():
     defaults = bench.parse_args([])
     assert (defaults.database, defaults.workers, defaults.signup_clients) == ("sqlite", 2, 16)
     assert (defaults.rush, defaults.rush_capacity) == (200, 50)
-    args = bench.parse_args(["--database", "postgresql", "--duration", "2.5", "--client", "python"])
-    assert (args.database, args.duration, args.client) == ("postgresql", 2.5, "python")
+    assert (defaults.connections, defaults.rounds) == (8, 3)  # wrk -t2 -c8, three rounds
+    args = bench.parse_args(["--database", "postgresql", "--duration", "2.5", "--rounds", "5"])
+    assert (args.database, args.duration, args.rounds) == ("postgresql", 2.5, 5)
+
+
+def test_bench_ratios_are_the_median_of_the_rounds_against_the_bare_hello_world():
+    bench = load_bench()
+    bare = [{"rps": 1000.0}, {"rps": 2000.0}, {"rps": 1000.0}]
+    ours = [{"rps": 900.0, "p50_ms": 1, "p99_ms": 2, "errors": {}},
+            {"rps": 1000.0, "p50_ms": 1, "p99_ms": 2, "errors": {}},
+            {"rps": 800.0, "p50_ms": 1, "p99_ms": 2, "errors": {}}]
+    row = bench.median_row("hello", bare, ours, "req/s", 0.85)
+    assert row["ratios"] == [0.9, 0.5, 0.8] and row["ratio"] == 0.8 and row["verdict"] == "MISS"
+    row = bench.median_row("hello", bare, ours, "req/s", 0.8)
+    assert row["verdict"] == "PASS"
+    ours[0]["errors"] = {"non-2xx/3xx": 1}
+    assert bench.median_row("hello", bare, ours, "req/s", 0.8)["verdict"] == "MISS"
+
+
+def test_bench_signup_script_posts_the_form_with_a_new_address_each_time(tmp_path):
+    bench = load_bench()
+    event = {"slug": "e", "blocks": [{"id": 7, "sessions": [11, 12]}]}
+    text = bench.signup_script(tmp_path / "s.lua", "session=abc", "tok.en", event, "wrk1").read_text()
+    assert 'wrk.headers["Cookie"] = "session=abc"' in text
+    assert 'local prefix = "csrf_token=tok.en&name=Deltagare+0&' in text and "email=" not in text.split("local prefix")[1].split("\n")[0]
+    assert 'local blocks = {{"block_7", {11, 12}}}' in text and 'local tag = "wrk1"' in text
+
+
+def test_bench_counts_the_access_log_by_method_and_status(tmp_path):
+    bench = load_bench()
+    log = tmp_path / "gunicorn.log"
+    log.write_text('{"logger": "gunicorn.access", "method": "GET", "status": 200}\n')
+    offset = log.stat().st_size
+    with log.open("a") as f:
+        f.write('{"logger": "gunicorn.access", "method": "POST", "status": 302}\n'
+                '{"ts": "x", "logger": "eventapp.request", "method": "POST", "status": 302}\n'
+                '{"logger": "gunicorn.access", "method": "POST", "status": 302}\n'
+                '{"logger": "gunicorn.access", "method": "POST", "status": 400}\n')
+    assert bench.access_log_counts(log, offset) == {("POST", 302): 2, ("POST", 400): 1}
 
 
 def test_bench_reads_latency_percentiles_from_wrk_output():

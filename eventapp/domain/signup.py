@@ -1,13 +1,18 @@
 """When an event takes sign-ups and changes, and who counts as the same person."""
+import functools
+import hashlib
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
 from .errors import ChangesClosed, SignupClosed, SignupNotOpenYet
 
 OPEN, NOT_YET, CLOSED = "open", "not_yet", "closed"
+# How long the browser that signed someone up shows them the thank-you page (name, email,
+# sessions); after that their own link is the way back, and the page is the event's again.
+THANKS_PAGE_LIFETIME = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,16 @@ def signup_state(window: EventWindow, now: datetime) -> str:
     if now >= closes:
         return CLOSED
     return OPEN
+
+
+def key_digest(key: str) -> str:
+    """A short digest of an address key: enough to tell that an address has changed, without
+    putting the address itself in a link (links end up in logs and browser histories)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def thanks_page_shown(registered_at: datetime, now: datetime) -> bool:
+    return now - registered_at <= THANKS_PAGE_LIFETIME
 
 
 def ensure_signup_open(window: EventWindow, now: datetime) -> None:
@@ -57,6 +72,7 @@ def ensure_cancel_allowed(window: EventWindow, now: datetime) -> None:
 _LONGEST = 320
 
 
+@functools.lru_cache(maxsize=1024)
 def normalised_email(value: str) -> str:
     """The address as email-validator normalises it: Unicode NFC, the domain lower-case in its
     Unicode form (punycode decoded, full-width letters folded), the local part as typed.

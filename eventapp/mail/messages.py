@@ -18,7 +18,7 @@ from ..domain.reminders import version_for
 from ..models import Registration
 from ..services.queries import choice_rows
 from ..services.reminders import placeholder_context
-from ..web.tokens import manage_token
+from ..web.tokens import email_change_token, manage_token
 from .calendar import registration_calendar
 
 SUBJECTS = {
@@ -27,6 +27,10 @@ SUBJECTS = {
     "promoted": lambda ctx: gettext("You have a place: %(event)s", event=ctx["event"].title),
     "cancelled": lambda ctx: gettext("Cancelled: %(event)s", event=ctx["event"].title),
     "manage_link": lambda ctx: gettext("Your registration link: %(event)s", event=ctx["event"].title),
+    "email_change": lambda ctx: gettext("Confirm your new email address: %(event)s",
+                                        event=ctx["event"].title),
+    "email_change_notice": lambda ctx: gettext("A new email address was given: %(event)s",
+                                               event=ctx["event"].title),
     "event_cancelled": lambda ctx: gettext("The event is cancelled: %(event)s",
                                            event=ctx["event"].title),
     "session_message": lambda ctx: ctx["payload"].get("subject", ""),
@@ -51,7 +55,8 @@ CANCELLING = {"cancelled", "event_cancelled"}
 # Messages that describe a live registration are pointless once it is cancelled.
 NEEDS_ACTIVE = {"confirmation", "changed", "promoted", "manage_link", "event_cancelled",
                 "session_message", "reminder", "preferences_changed", "allocated",
-                "allocation_waiting", "allocation_unplaced"}
+                "allocation_waiting", "allocation_unplaced", "email_change",
+                "email_change_notice"}
 
 
 class Skip(Exception):
@@ -91,6 +96,11 @@ def build_message(row, context):
             "manage_url": url_for("public.manage", token=manage_token(registration), _external=True),
             "event_url": url_for("public.event", slug=event.slug, _external=True),
         }
+        if row.kind == "email_change":
+            # To the new address: the confirmation link only, never the manage link.
+            values["confirm_url"] = url_for(
+                "public.confirm_email", _external=True,
+                token=email_change_token(registration, values["payload"].get("new_email", "")))
         if row.kind == "reminder":
             values.update(reminder_texts(row, registration, event, values["manage_url"],
                                          context.positions))

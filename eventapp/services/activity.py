@@ -6,6 +6,8 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import ActivityEntry
 
+VIEWED = "registration.viewed"
+
 
 def log_activity(event_id, actor, action, summary, now, registration_id=None, **details):
     """`registration_id` (the person the entry is about) is a column, not part of `details`:
@@ -22,9 +24,11 @@ def log_activity(event_id, actor, action, summary, now, registration_id=None, **
 
 
 def history_of(registration_id):
-    """What was done to one registration, newest first, with who did it (one query)."""
+    """What was done to one registration, newest first, with who did it (one query). Looks
+    at the registration are in the event's log, not in its history."""
     return db.session.scalars(
         select(ActivityEntry).options(joinedload(ActivityEntry.user))
-        .where(ActivityEntry.registration_id == registration_id)
+        .where(ActivityEntry.registration_id == registration_id,
+               ActivityEntry.action != VIEWED)
         .order_by(ActivityEntry.created_at.desc(), ActivityEntry.id.desc())
     ).all()

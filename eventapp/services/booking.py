@@ -130,6 +130,7 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
         consent_text=consent_text,
         created_at=now,
         updated_at=now,
+        choices=[],  # new: nothing to load when its choices are added
         **_detail_values(details),
     )
     db.session.add(registration)
@@ -201,15 +202,21 @@ def change_sessions(registration_id, choices, now, actor=None, notify=True):
 
 
 @write_transaction(on_integrity_error=AlreadyRegistered)
-def update_details(registration_id, details: Details, now, actor=None):
-    """Correct name, address and answers. The address must stay unique within the event."""
+def update_details(registration_id, details: Details, now, actor=None, new_email_confirmed=True):
+    """Correct name, address and answers. The address must stay unique within the event.
+
+    From a participant's own link (`new_email_confirmed=False`) a new address is not taken
+    yet: it is mailed a link to confirm it (`confirm_email_change`), the address on file is
+    told, and everything else is saved at once."""
     registration = _load_active(registration_id)
-    key = signup.email_key(details.email)
-    if key == signup.key_behind(registration.email_key):
-        key = registration.email_key  # the same address: a possible duplicate stays one
-    elif _active_registration(registration.event_id, key):
-        raise AlreadyRegistered()
-    for field, value in _detail_values(details).items():
+    key = _key_for(registration, details.email)
+    values = _detail_values(details)
+    if not new_email_confirmed and key != registration.email_key:
+        new_email = values.pop("email")
+        key = registration.email_key
+        enqueue("email_change", registration, now, to_address=new_email, new_email=new_email)
+        enqueue("email_change_notice", registration, now, new_email=new_email)
+    for field, value in values.items():
         setattr(registration, field, value)
     registration.email_key = key
     registration.updated_at = now
@@ -219,6 +226,32 @@ def update_details(registration_id, details: Details, now, actor=None):
                      registration_id=registration.id)
     db.session.flush()
     return registration
+
+
+@write_transaction(on_integrity_error=AlreadyRegistered)
+def confirm_email_change(registration_id, link_version, key_digest, new_email, now):
+    """The new address, confirmed from its own inbox. The link was made for the registration
+    as it was (link version, a digest of its address key); once either has changed, it is
+    spent."""
+    registration = _load_active(registration_id)
+    if (registration.link_version != link_version
+            or signup.key_digest(registration.email_key) != key_digest):
+        raise errors.InvalidToken()
+    registration.email_key = _key_for(registration, new_email)
+    registration.email = signup.normalised_email(new_email)
+    registration.updated_at = now
+    return registration
+
+
+def _key_for(registration, email):
+    """The key for the registration's (new) address; AlreadyRegistered if someone else active
+    in the event has it."""
+    key = signup.email_key(email)
+    if key == signup.key_behind(registration.email_key):
+        return registration.email_key  # the same address: a possible duplicate stays one
+    if _active_registration(registration.event_id, key):
+        raise AlreadyRegistered()
+    return key
 
 
 @write_transaction()

@@ -3,8 +3,9 @@ from ..extensions import db
 from ..models import OutboxMessage
 
 
-def enqueue(kind, registration, now, **payload):
-    """Queue a message about a registration; it is delivered after the transaction commits.
+def enqueue(kind, registration, now, to_address=None, **payload):
+    """Queue a message about a registration; it is delivered after the transaction commits,
+    to the registration's address unless `to_address` (a new address to confirm) is given.
 
     A registration without an address gets none: a walk-in who gave no address, or one whose
     personal data retention removed (a seat freed afterwards must not mail an empty address).
@@ -14,7 +15,7 @@ def enqueue(kind, registration, now, **payload):
     message = OutboxMessage(
         kind=kind,
         registration=registration,
-        to_address=registration.email,
+        to_address=to_address or registration.email,
         locale=registration.locale,
         payload=payload,
         status=OutboxMessage.QUEUED,

@@ -7,6 +7,7 @@ from ..domain.errors import NotFound, ReminderLocked, ReminderNotSent
 from ..extensions import db
 from ..models import (Event, OutboxMessage, ParallelBlock, Preference, Registration, Reminder,
                       SessionChoice)
+from ..util.text import unlinked
 from .activity import log_activity
 from .queries import waiting_positions
 from .unit_of_work import is_sqlite, lock_rows, write_transaction
@@ -226,7 +227,8 @@ def placeholder_context(event, locale, manage_link, registration=None, positions
                       key=lambda c: c.block.starts_at)
         if positions is None and any(c.state == SessionChoice.WAITING for c in held):
             positions = waiting_positions([registration.id])
-        recipient = placeholders.Recipient(registration.name, tuple(
+        # The name as plain words: mail programs (and the HTML's urlize) make no link of it.
+        recipient = placeholders.Recipient(unlinked(registration.name), tuple(
             placeholders.Session(c.session.title, c.session.room or "", c.block.starts_at,
                                  c.block.ends_at, (positions or {}).get(c.id)
                                  if c.state == SessionChoice.WAITING else None)

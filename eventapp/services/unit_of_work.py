@@ -9,6 +9,7 @@ that called another service would otherwise commit half of one use case. A lock 
 not granted within DATABASE_LOCK_TIMEOUT_MS (PostgreSQL's lock_timeout, SQLite's busy
 timeout) becomes the domain error Busy: nothing is written, and the person may try again.
 """
+import contextlib
 import contextvars
 import functools
 import logging
@@ -22,6 +23,8 @@ from ..extensions import db
 
 log = logging.getLogger("eventapp.db")
 _want_immediate = contextvars.ContextVar("want_immediate", default=False)
+_relaxed = contextvars.ContextVar("relaxed_commit", default=False)
+_RELAXED = "eventapp.relaxed"  # in a pooled connection's info while it runs relaxed
 # In session.info while a write transaction is open; cleared when that transaction ends.
 _WRITING = "eventapp.writing"
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
@@ -52,6 +55,21 @@ def install_sqlite_locking(engine, busy_timeout_ms=10_000):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    # Sign-ups are durable: every connection commits with synchronous=FULL (WAL's default
+    # is FULL too, a test holds it there). Only inside relaxed_commit() does a connection
+    # run NORMAL while it is checked out; it is FULL again before the pool gives it to anyone
+    # else. (SQLite refuses to change this inside a transaction: hence checkout and checkin.)
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        if _relaxed.get():
+            dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+            record.info[_RELAXED] = True
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn, record):
+        if record.info.pop(_RELAXED, False) and dbapi_conn is not None:
+            dbapi_conn.execute("PRAGMA synchronous=FULL")
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         if _want_immediate.get():
@@ -72,6 +90,24 @@ def install_postgresql_lock_timeout(engine, lock_timeout_ms):
         with dbapi_conn.cursor() as cursor:
             cursor.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
         dbapi_conn.autocommit = autocommit
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if _relaxed.get():  # for this transaction only; synchronous_commit stays on otherwise
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
+@contextlib.contextmanager
+def relaxed_commit():
+    """Commits made inside do not wait for the disk: a crash of the machine (never of the
+    process) may lose the last of them. Only for marks whose loss costs a duplicate and never
+    a loss, like the mail worker's "sent". PostgreSQL: SET LOCAL synchronous_commit = off in
+    each transaction; SQLite: synchronous=NORMAL on the connection while it is used here."""
+    token = _relaxed.set(True)
+    try:
+        yield
+    finally:
+        _relaxed.reset(token)
 
 
 @event.listens_for(Session, "after_transaction_end")

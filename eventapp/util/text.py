@@ -1,5 +1,6 @@
 """Pure text helpers: characters XML 1.0 cannot hold (which make an Excel file unreadable),
-text as typed split into paragraphs and lines, and ASCII slugs for file names."""
+text as typed split into paragraphs and lines, ASCII slugs for file names, and names that
+mail programs will not turn into links."""
 import re
 import unicodedata
 
@@ -38,3 +39,15 @@ def ascii_slug(text, max_length=60):
     """"E-arkivhantering & bevarande" -> "e-arkivhantering-bevarande": safe in any file name."""
     text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_length].strip("-")
+
+
+# Mail programs turn "www.example.se", "http://..." and "a@b.se" into links, in plain text
+# too. A zero-width space on both sides of a dot before a letter, a colon before a slash and
+# an at sign keeps a name looking the same while no link can be read out of it ("1.1" and
+# "J. Berg" stay as they are).
+_LINK_PARTS = re.compile(r"(\.(?=[^\W\d_])|:(?=/)|@)")
+
+
+def unlinked(text):
+    """A person's name (or other typed text) as plain words in an email: never a link."""
+    return _LINK_PARTS.sub("\u200b\\1\u200b", text or "")

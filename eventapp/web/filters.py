@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 
 from ..domain.placeholders import fill_reminder
 from ..services.reminders import placeholder_context
-from ..util.text import paragraphs
+from ..util.text import paragraphs, unlinked
 from .activity_labels import activity_detail, activity_label, activity_summary
 from .ranking_forms import ranking_fields
 
@@ -89,6 +89,7 @@ def register_template_helpers(app):
 
     app.add_template_filter(paragraphs)
     app.add_template_global(ranking_fields)
+    app.add_template_filter(unlinked)
 
     @app.template_global()
     def lang_of(event):

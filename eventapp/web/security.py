@@ -18,6 +18,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+
+
 def register_security(app):
     https = app.config["BASE_URL"].startswith("https://")
     talisman.init_app(

@@ -7,7 +7,9 @@ ids can come back (SQLite reuses the highest after a delete), so those links are
 they are recognised, and never open anything.
 """
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+
+from ..domain.signup import key_digest
 
 _SALT = "manage-link"
 _FORMAT = "v2"
@@ -50,3 +52,34 @@ def is_retired_manage_token(token):
     """A genuine link of the first (id, link version) format: once real, now never valid."""
     value = _payload(token)
     return isinstance(value, list) and len(value) == 2 and all(_is_int(v) for v in value)
+
+
+# A new address is confirmed from that address: the link mailed there signs the registration,
+# its link version, a digest of the address it had (not the address: links end up in logs)
+# and the new one, and works for a limited time. Once the address has changed (or the links
+# were renewed), every other such link stops working.
+_EMAIL_SALT = "email-change"
+EMAIL_CHANGE_MAX_AGE = 2 * 24 * 3600
+
+
+def _email_serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_EMAIL_SALT)
+
+
+def email_change_token(registration, new_email):
+    return _email_serializer().dumps(
+        [registration.uid, registration.link_version, key_digest(registration.email_key),
+         new_email])
+
+
+def read_email_change_token(token):
+    """(registration uid, link version, digest of the address key then, new address), or None
+    for anything forged, malformed or expired."""
+    try:
+        value = _email_serializer().loads(token, max_age=EMAIL_CHANGE_MAX_AGE)
+    except (BadSignature, UnicodeError, ValueError):
+        return None
+    if (not isinstance(value, list) or len(value) != 4 or not _is_int(value[1])
+            or not all(isinstance(value[i], str) for i in (0, 2, 3))):
+        return None
+    return tuple(value)

@@ -137,11 +137,13 @@ def every_kind_of_message(now):
     """One outbox row of every kind there is (and some more), queued through the services."""
     event = make_event(capacities=(1, 5))
     first = sign_up(event, 1)  # confirmation
-    sign_up(event, 2)  # waiting
+    second = sign_up(event, 2)  # waiting
     sign_up(event, 3)  # waiting behind 2
     block = event.blocks[0]
     booking.change_sessions(first.id, {block.id: block.sessions[1].id}, now)  # changed, promoted
     booking.send_manage_link(event.id, "deltagare2@example.org", now)
+    booking.update_details(second.id, details(2, email="ny2@example.org"), now,
+                           new_email_confirmed=False)  # email_change, email_change_notice
     lead = make_user(email="lead@example.org", organiser=False)
     attendance.send_session_message(block.sessions[0].id, "Inför mötet", "Ta med frågor.", False,
                                     lead, now)

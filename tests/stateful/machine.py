@@ -317,8 +317,8 @@ def lifecycle_machine(app, inbox, password_hash):
                 assert response.status_code in REFUSED, response.status_code
                 return
             assert response.status_code == 302, text_of(response)
-            person.values = values
-            person.emails.add(values["email"])
+            person.emails.add(values["email"])  # a new address is mailed a confirmation link,
+            person.values = {**values, "email": person.email}  # and used once it confirms
 
         def _holder_acts(self, browser, person, newest, action, also_when_cancelled=False):
             """A confirmed action through a link; True when the model expects it to happen."""

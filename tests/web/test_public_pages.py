@@ -243,7 +243,7 @@ def test_unknown_pages_get_a_friendly_swedish_404(client):
 
 def test_every_post_route_checks_the_csrf_token(app, client):
     from eventapp.services.accounts import issue_token
-    from eventapp.web.tokens import manage_token
+    from eventapp.web.tokens import email_change_token, manage_token
     from tests.factories import make_user
 
     with app.app_context():
@@ -257,8 +257,11 @@ def test_every_post_route_checks_the_csrf_token(app, client):
                   and r.endpoint.split(".")[0] in ("public", "auth")]
         assert len(routes) >= 6
         for rule in routes:
-            values = {"slug": event.slug, "block_id": event.blocks[0].id,
+            values = {"slug": event.slug, "block_id": event.blocks[0].id, "token_id": 1,
                       "token": reset if rule.endpoint.startswith("auth.") else token}
+            if rule.endpoint == "public.confirm_email":
+                values["token"] = email_change_token(
+                    db.session.scalar(select(Registration)), "ny@example.org")
             url = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
             response = client.post(url, data={"email": "deltagare1@example.org", "name": "X",
                                               "password": "korrekt-hast-batteri-zon",

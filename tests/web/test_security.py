@@ -1,4 +1,8 @@
 """Headers, cookies and rate limits a security review looks for."""
+from sqlalchemy import func, select
+
+from eventapp.extensions import db
+from eventapp.models import OutboxMessage
 from tests.factories import make_event, sign_up
 from tests.helpers import csrf_token, signup_data, text_of
 
@@ -24,22 +28,26 @@ def test_https_deployments_get_hsts_and_secure_cookies(make_app, inbox):
 
 
 def test_sign_ups_are_rate_limited_per_email_address(make_app, inbox):
+    """Counted are the sign-ups made: refusals ("already registered") cost nothing, so a
+    stranger cannot use up someone's sign-ups (notes/redteam-2.md, b)."""
     app = make_app(RATELIMIT_SIGNUP_PER_EMAIL="2 per minute")
     client = app.test_client()
     with app.app_context():
-        event = make_event()
-        url = f"/events/{event.slug}/signup"
-        same = signup_data(client, event, email="samma@example.org")
-        other = signup_data(client, event, email="annan@example.org")
-    # The second is refused as a duplicate, the third is not even looked at.
-    codes = [client.post(url, data=same).status_code for _ in range(3)]
-    assert codes == [302, 409, 429]
-    response = client.post(url, data={**same, "email": "SAMMA@example.org "})
-    assert "För många försök" in text_of(response)
-    assert client.post(url, data=other).status_code == 302
+        events = [make_event() for _ in range(3)]
+        same = [signup_data(client, e, email="samma@example.org") for e in events]
+        other = signup_data(client, events[0], email="annan@example.org")
+        urls = [f"/events/{e.slug}/signup" for e in events]
+    codes = [client.post(urls[0], data=same[0]).status_code for _ in range(5)]
+    assert codes == [302, 409, 409, 409, 409]
+    assert client.post(urls[1], data=same[1]).status_code == 302
+    response = client.post(urls[2], data={**same[2], "email": "SAMMA@example.org "})
+    assert response.status_code == 429 and "För många försök" in text_of(response)
+    assert client.post(urls[0], data=other).status_code == 302
 
 
-def test_manage_link_requests_are_rate_limited_per_address(make_app, inbox):
+def test_manage_link_requests_are_limited_per_address_without_refusing_anyone(make_app, inbox):
+    """Over the limit the answer is the same and nothing is sent: the owner is never shut
+    out, and their inbox holds the links the allowed requests sent."""
     app = make_app(RATELIMIT_PER_EMAIL="2 per minute")
     client = app.test_client()
     with app.app_context():
@@ -48,4 +56,7 @@ def test_manage_link_requests_are_rate_limited_per_address(make_app, inbox):
         url = f"/events/{event.slug}/link"
     codes = [client.post(url, data={"csrf_token": csrf_token(client, url),
                                     "email": "deltagare1@example.org"}).status_code for _ in range(3)]
-    assert codes == [302, 302, 429]
+    assert codes == [302, 302, 302]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(
+            OutboxMessage.kind == "manage_link")) == 2

@@ -15,7 +15,7 @@ from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import message_for
 from ...web.devices import known_device, remember_device
-from ...web.ratelimits import per_address, spend_for_address, spend_sign_in_attempt
+from ...web.ratelimits import mail_allowed, per_address, spend_sign_in_attempt
 from ...web.redirects import safe_next
 from .forms import (ApiTokenForm, ForgotPasswordForm, LoginForm, LogoutForm, RevokeTokenForm,
                     SetPasswordForm, SignOutEverywhereForm)
@@ -58,7 +58,7 @@ def landing_page(user):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@access("public")
+@access("public", personal=True)
 def login():
     if current_user.is_authenticated:
         return redirect(landing_page(current_user))
@@ -146,12 +146,12 @@ def sign_out_everywhere():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@access("public")
+@access("public", personal=True)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        spend_for_address("password-reset", form.email.data)
-        accounts.request_password_reset(form.email.data, utcnow(), str(get_locale()))
+        if mail_allowed("password-reset", form.email.data):
+            accounts.request_password_reset(form.email.data, utcnow(), str(get_locale()))
         flash(_("If the address has an account, a link to choose a new password is on its way. "
                 "It works once, for a short time."), "success")
         return redirect(url_for(".login"))
@@ -160,7 +160,7 @@ def forgot_password():
 
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
 @limiter.limit(per_address, methods=["POST"])
-@access("public")
+@access("public", personal=True)
 def set_password(token):
     now = utcnow()
     found = accounts.peek_token(token, (AccountToken.INVITE, AccountToken.RESET), now)
@@ -186,7 +186,7 @@ def set_password(token):
 
 
 @bp.get("/login/token/<token>")
-@access("public")
+@access("public", personal=True)
 def login_with_token(token):
     """One-time sign-in links printed by `flask demo-logins` (development only)."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:

@@ -3,7 +3,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...domain import errors
 from ...extensions import db
@@ -68,6 +68,17 @@ def _logged_session(session_id, action):
     return session
 
 
+def cells(choice, columns):
+    """One person's values for the list's columns (the page and the exports)."""
+    registration = choice.registration
+    return [getattr(registration, key) or "" for key, _label in columns]
+
+
+def labelled_cells(choice, columns):
+    """((key, label), value) for each column: a person's card on a phone."""
+    return list(zip(columns, cells(choice, columns)))
+
+
 def columns_for(event):
     """The columns the list shows: only questions the event asks."""
     columns = [("name", _l("Name")), ("organisation", _l("Organisation"))]
@@ -101,7 +112,10 @@ def _list_view(session):
     confirmed.sort(key=lambda c: SORTS[sort](c.registration))
     return {
         "event": event, "session": session, "confirmed": confirmed, "waiting": waiting,
-        "columns": columns_for(event), "organisations": organisations,
+        # Labels translated once here, not in each of 500 people's cards.
+        "columns": [(key, str(label)) for key, label in columns_for(event)],
+        "organisations": organisations, "cells": cells,
+        "labelled_cells": labelled_cells,
         "organisation": organisation, "sort": sort,
         "summary": sorted(summary.items(), key=lambda kv: (-kv[1], swedish_key(kv[0]))),
         # Until the allocation is published: how many ranked this session, at what rank.
@@ -135,10 +149,9 @@ def export_table(view):
     header = [str(label) for _key, label in view["columns"]] + [_("Place")]
     rows = []
     for c in view["confirmed"]:
-        rows.append([getattr(c.registration, key) or "" for key, _label in view["columns"]] + [_("Seat")])
+        rows.append(cells(c, view["columns"]) + [_("Seat")])
     for position, c in enumerate(view["waiting"], start=1):
-        rows.append([getattr(c.registration, key) or "" for key, _label in view["columns"]]
-                    + [_("Waiting list %(pos)d", pos=position)])
+        rows.append(cells(c, view["columns"]) + [_("Waiting list %(pos)d", pos=position)])
     return header, rows
 
 

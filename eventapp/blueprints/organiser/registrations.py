@@ -7,7 +7,7 @@ from flask_login import current_user
 from ...domain import errors
 from ...extensions import db
 from ...models import Registration, SessionChoice
-from ...services import activity, booking, queries
+from ...services import activity, booking, events as event_service, queries
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error, message_for, status_for
@@ -26,6 +26,9 @@ def registrations(event_id):
     event = event_or_404(event_id)
     filters = ListFilters.from_args(event, request.args)
     rows = filters.registrations(event)
+    # Personal data on screen: logged as a lead's list is (the search text is not kept).
+    event_service.log_access(event.id, current_user, "registrations.viewed", event.title,
+                             utcnow(), rows=len(rows))
     return render_template("organiser/registrations.html", event=event, rows=rows,
                            filters=filters, positions=queries.waiting_positions(
                                [r.id for r in rows if any(c.state == "waiting" for c in r.choices)]))
@@ -90,7 +93,11 @@ def _render_registration(event, registration, details_form=None, choices_form=No
 @bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
 @access("organiser")
 def registration(event_id, registration_id):
-    return _render_registration(*_registration(event_id, registration_id))
+    event, registration = _registration(event_id, registration_id)
+    # About this person: erasure and retention scrub the name from the entry.
+    event_service.log_access(event.id, current_user, activity.VIEWED, registration.name,
+                             utcnow(), registration_id=registration.id)
+    return _render_registration(event, registration)
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/details")

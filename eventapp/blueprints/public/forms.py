@@ -18,3 +18,7 @@ class RenewLinkForm(BaseForm):
 class ResendLinkForm(BaseForm):
     email = email_field(_l("Email"))
     send = SubmitField(_l("Send me a new link"))
+
+
+class ConfirmEmailForm(BaseForm):
+    confirm = SubmitField(_l("Yes, use this address"))

@@ -30,12 +30,23 @@ from ...web.forms import (
     session_choices,
 )
 from ...web.pagecache import cached_page
-from ...web.ratelimits import per_address, spend_for_address
+from ...web.ratelimits import (
+    count_for_address,
+    ensure_left_for_address,
+    mail_allowed,
+    per_address,
+    spend_for_address,
+)
 from ...web.redirects import safe_next
 from ...web.ranking_forms import mark_ranking_error, ranking_forms, rankings_from_form
 from ...web.seats import seat_labeller
-from ...web.tokens import is_retired_manage_token, read_manage_token
-from .forms import CancelForm, RenewLinkForm, ResendLinkForm, signup_form_for
+from ...web.tokens import (
+    is_retired_manage_token,
+    manage_token,
+    read_email_change_token,
+    read_manage_token,
+)
+from .forms import CancelForm, ConfirmEmailForm, RenewLinkForm, ResendLinkForm, signup_form_for
 
 bp = Blueprint("public", __name__)
 
@@ -99,7 +110,9 @@ def _signup_form(slug):
     summary_error = None
     status = 400 if form.is_submitted() else 200
     if state == signup.OPEN and form.validate_on_submit():
-        spend_for_address("signup", form.email.data, "RATELIMIT_SIGNUP_PER_EMAIL")
+        # Only sign-ups made count: refusals ("already registered", a full session) sent by
+        # a stranger never use up the address's sign-ups.
+        ensure_left_for_address("signup", form.email.data, "RATELIMIT_SIGNUP_PER_EMAIL")
         details = details_from_form(form)
         try:
             registration = booking.register(event.id, details, chosen_sessions(form, event),
@@ -120,6 +133,7 @@ def _signup_form(slug):
             # Busy among them: the form comes back as typed, with 503 and Retry-After.
             summary_error, status = exc.code, status_for(exc)
         else:
+            count_for_address("signup", form.email.data, "RATELIMIT_SIGNUP_PER_EMAIL")
             # The random uid, never the id: ids can come back, and this browser must only
             # ever show the person who signed up in it.
             session["registration_uid"] = registration.uid
@@ -184,7 +198,10 @@ def thanks(slug):
     uid = session.get("registration_uid")
     registration = queries.registration_by_uid(uid) if isinstance(uid, str) else None
     if (registration is None or registration.event_id != event.id or not registration.is_active
-            or registration.is_anonymised):
+            or registration.is_anonymised
+            or not signup.thanks_page_shown(registration.created_at, utcnow())):
+        # A shared computer must not show the last person who signed up on it for days.
+        session.pop("registration_uid", None)
         return redirect(url_for(".event", slug=event.slug))
     return render_template(
         "public/thanks.html", event=event, registration=registration,
@@ -199,8 +216,8 @@ def resend_link(slug):
     event = _event_or_404(slug, "event")
     form = ResendLinkForm()
     if form.validate_on_submit():
-        spend_for_address("manage-link", form.email.data)
-        booking.send_manage_link(event.id, form.email.data, utcnow())
+        if mail_allowed("manage-link", form.email.data):
+            booking.send_manage_link(event.id, form.email.data, utcnow())
         # The same answer whether or not the address is registered.
         flash(_("If the address is registered for this event, the link to the registration "
                 "is on its way."), "success")
@@ -297,16 +314,54 @@ def manage_details(token):
     if not form.validate_on_submit():
         return _render_manage(token, registration, details_form=form, status=400)
     details = details_from_form(form, registration)
+    old_email = registration.email
+    new_email = signup.email_key(details.email) != signup.key_behind(registration.email_key)
+    if new_email:
+        spend_for_address("email-change", details.email)
     try:
-        booking.update_details(registration.id, details, utcnow())
+        # A new address is only used once it is confirmed from its own inbox.
+        booking.update_details(registration.id, details, utcnow(), new_email_confirmed=False)
     except errors.AlreadyRegistered as exc:
         form.email.errors.append(message_for(exc))
         return _render_manage(token, registration, details_form=form, status=status_for(exc))
     except errors.DomainError as exc:
         return _render_manage(token, registration, details_form=form, status=status_for(exc),
                               summary_error=exc.code)
-    flash(_("Your details have been saved."), "success")
+    if new_email:
+        flash(_("Your details have been saved. To use %(new)s, open the link we have just sent "
+                "there; until then we keep writing to %(old)s.", new=details.email, old=old_email),
+              "success")
+    else:
+        flash(_("Your details have been saved."), "success")
     return redirect(url_for(".manage", token=token))
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+@access("public", personal=True)
+def confirm_email(token):
+    """The link mailed to a new address: a page with one button (mail scanners open links;
+    only the person's click changes anything), then the address is the registration's."""
+    parsed = read_email_change_token(token) if len(token) < 500 else None
+    registration = queries.registration_by_uid(parsed[0]) if parsed else None
+    if (registration is None or registration.is_anonymised or not registration.is_active
+            or (registration.link_version, signup.key_digest(registration.email_key))
+            != parsed[1:3]):
+        return _link_gone("email", registration.event if registration else None)
+    form = ConfirmEmailForm()
+    error, status = None, 400 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            booking.confirm_email_change(registration.id, *parsed[1:], utcnow())
+        except errors.InvalidToken:
+            return _link_gone("email", registration.event)
+        except errors.DomainError as exc:
+            error, status = message_for(exc), status_for(exc)
+        else:
+            flash(_("Done: from now on we write to %(email)s.", email=registration.email),
+                  "success")
+            return redirect(url_for(".manage", token=manage_token(registration)))
+    return render_template("public/confirm_email.html", event=registration.event, form=form,
+                           new_email=parsed[3], error=error), status
 
 
 @bp.post("/manage/<token>/sessions")
@@ -421,7 +476,10 @@ def my_data_json(token):
 def delete_my_data(token):
     def delete(registration):
         event_slug = registration.event.slug
-        privacy_service.delete_registration(registration.id, utcnow())
+        try:
+            privacy_service.delete_registration(registration.id, utcnow())
+        except errors.NotFound:
+            pass  # the same form sent twice: erased a moment ago, which is what was asked
         session.pop("registration_uid", None)
         flash(_("Your registration and everything we stored about you are deleted."), "success")
         return redirect(url_for(".event", slug=event_slug))
