@@ -20,12 +20,14 @@ _pages = {}
 _MAX_PAGES = 256
 
 
-def cacheable():
+def cacheable(anyone=False):
+    """Whether this request may be answered from the cache. `anyone`: the answer is the same
+    for every caller (the public JSON API, which no cookie signs in to), so neither who is
+    signed in nor a waiting message matters."""
     return (
         current_app.config.get("PAGE_CACHE_SECONDS", 0) > 0
         and request.method == "GET"
-        and not current_user.is_authenticated
-        and not session.get("_flashes")
+        and (anyone or (not current_user.is_authenticated and not session.get("_flashes")))
     )
 
 
@@ -37,24 +39,46 @@ def cached_page(key, render, with_csrf=False):
     """
     if not cacheable():
         return render()
-    now = time.monotonic()
     full_key = (key, request.path, _locale())
-    with _lock:
-        hit = _pages.get(full_key)
-    if hit is not None and hit[0] > now:
-        html = hit[1]
+    hit = _lookup(full_key)
+    if hit is not None:
+        html = hit
     else:
         token = generate_csrf() if with_csrf else None
         html = render()
         if not isinstance(html, str):
             return html  # a redirect or an error page: not cached
-        stored = html.replace(token, _TOKEN) if token else html
-        with _lock:
-            if len(_pages) >= _MAX_PAGES:
-                _pages.clear()
-            _pages[full_key] = (now + current_app.config["PAGE_CACHE_SECONDS"], stored)
+        _keep(full_key, html.replace(token, _TOKEN) if token else html)
         return html
     return html.replace(_TOKEN, generate_csrf()) if with_csrf else html
+
+
+def cached_answer(key, build):
+    """`build()`'s value (for the public JSON API: its serialised body and ETag), built at
+    most once per PAGE_CACHE_SECONDS in this process. The same for every caller and in every
+    language, so the key holds neither (no locale negotiation on the way)."""
+    if not cacheable(anyone=True):
+        return build()
+    full_key = (key, request.path, None)
+    value = _lookup(full_key)
+    if value is None:
+        value = build()
+        _keep(full_key, value)
+    return value
+
+
+def _lookup(full_key):
+    with _lock:
+        hit = _pages.get(full_key)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
+def _keep(full_key, value):
+    expires = time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"]
+    with _lock:
+        if len(_pages) >= _MAX_PAGES:
+            _pages.clear()
+        _pages[full_key] = (expires, value)
 
 
 def clear():

@@ -303,3 +303,25 @@ def test_a_lead_reads_only_the_answers_the_event_still_asks_for(app, world):
     first = _get(client, url, token).json["items"][0]
     assert (first["dietary_needs"], first["job_title"]) == ("", "Arkivarie")
     assert "Glutenfri" not in _get(client, url, token).get_data(as_text=True)
+
+
+def test_the_public_api_tells_each_blocks_mode_and_until_when_it_takes_rankings(app):
+    from eventapp.demo import load_demo, load_preference_demo
+    from eventapp.services import allocation
+
+    with app.app_context():
+        lycksele, _created = load_demo(participants=0)
+        ai, _created = load_preference_demo(participants=0)
+        ids, block_id = (lycksele.id, ai.id), ai.blocks[0].id
+        deadline = ai.blocks[0].ranking_deadline
+    client = app.test_client()
+    first_come, ai_event = (client.get(f"/api/v1/events/{i}").json for i in ids)
+    assert {(b["mode"], b["ranking_deadline"], b["ranking_closed"])
+            for b in first_come["blocks"]} == {("first_come", None, None)}
+    (kickoff_block,) = ai_event["blocks"]
+    assert kickoff_block["mode"] == "preferences" and kickoff_block["ranking_closed"] is False
+    assert kickoff_block["ranking_deadline"] == f"{deadline.isoformat()}+00:00"
+    with app.app_context():
+        allocation.request_allocation(block_id, utcnow())
+    closed = client.get(f"/api/v1/events/{ids[1]}").json["blocks"][0]
+    assert closed["mode"] == "preferences" and closed["ranking_closed"] is True

@@ -139,7 +139,11 @@ def test_the_organiser_sets_preferences_allocates_previews_and_publishes(app, cl
     preview = text_of(client.get(page))
     assert "Förslag" in preview and "Vanlig lottning" in preview
     assert "Ingen plats 1 1" in preview
-    assert "Umeå kommun" in preview  # the spread over sessions
+    # Each organisation's spread over the sessions, for this allocation and for the lottery.
+    ours = preview.index("fördelad på dialogmötena: den här fördelningen")
+    lottery = preview.index("fördelad på dialogmötena: vanlig lottning")
+    assert "Umeå kommun 1 1" in preview[ours:lottery]
+    assert "Umeå kommun 1 1" in preview[lottery:]
     response = post_form(client, f"{page}/publish", {"run_id": str(run_id)}, page=page)
     assert response.status_code == 302
     again = post_form(client, f"{page}/publish", {"run_id": str(run_id)}, page=page)

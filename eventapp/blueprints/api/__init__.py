@@ -1,7 +1,7 @@
 """The JSON API under /api/v1, its OpenAPI document (/api/v1/openapi.json, built by
 flask-smorest from the schemas) and its browsable documentation (/api/docs, Swagger UI
 served from static/vendor/, so it passes the Content-Security-Policy)."""
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request
 
 from ...extensions import api as openapi_document, csrf, limiter
 from ...web.access import access
@@ -18,6 +18,13 @@ API_DESCRIPTION = """Registrations for Digitala Västerbotten's kickoff days.
 Public operations need no token. The others take a personal access token, made on the
 account page, in the `Authorization: Bearer …` header (never in the URL). Errors are
 `application/problem+json` (RFC 9457) in the language of `Accept-Language` (sv, en)."""
+
+
+@limiter.request_filter
+def _outside_the_per_address_limits():
+    """The API has its own limit per token (web/api.py), so Flask-Limiter need not work out,
+    on every API request, which of its per-address limits apply: none do."""
+    return request.blueprint == bp.name
 
 
 def register_api(app, api):

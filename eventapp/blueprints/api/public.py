@@ -1,10 +1,11 @@
 """Public operations, no token: published events with their programme and seats left, as
 the public pages show them (no more), with ETags."""
 from ...domain.errors import NotFound
+from ...domain.preferences import RankingWindow, ranking_open
 from ...services import api_queries, queries
 from ...util.time import utcnow
-from ...web.api import etagged, json_body
-from ...web.pagecache import cached_page
+from ...web.api import etagged, json_body, tagged
+from ...web.pagecache import cached_answer
 from . import schemas
 from .common import operation, utc
 
@@ -19,9 +20,10 @@ def event_summary(event):
 
 
 def _json(key, schema, build):
-    """The answer as JSON, kept for a few seconds like the public pages (web/pagecache.py)."""
-    return etagged(cached_page(key, lambda: json_body(schema().dump(build()))),
-                   max_age=PUBLIC_MAX_AGE)
+    """The answer as JSON with its ETag, both kept for a few seconds like the public pages
+    (web/pagecache.py)."""
+    body, etag = cached_answer(key, lambda: tagged(json_body(schema().dump(build()))))
+    return etagged(body, max_age=PUBLIC_MAX_AGE, etag=etag)
 
 
 @operation("/events", "GET", schemas.EventListSchema, personal=False, errors=(304,))
@@ -37,18 +39,27 @@ def get_event(event_id):
     return _json("api-event", schemas.EventSchema, lambda: _event_data(event_id))
 
 
+def block_mode(block, now):
+    """How a block gives its seats; in preference mode, until when it takes rankings."""
+    if not block.takes_preferences:
+        return {"mode": block.FIRST_COME, "ranking_deadline": None, "ranking_closed": None}
+    window = RankingWindow.of(block)
+    return {"mode": block.PREFERENCES, "ranking_deadline": utc(window.deadline),
+            "ranking_closed": not ranking_open(window, now)}
+
+
 def _event_data(event_id):
     event = api_queries.event_with_sessions(event_id, public=True)
     if event is None:
         raise NotFound(event_id)
-    counts = queries.seat_counts(event)
+    counts, now = queries.seat_counts(event), utcnow()
     return {
         **event_summary(event), "description": event.description,
         "programme": [{"title": i.title, "description": i.description, "speakers": i.speakers,
                        "starts_at": utc(i.starts_at), "ends_at": utc(i.ends_at)}
                       for i in event.programme_items],
         "blocks": [{
-            "id": b.id, "title": b.title, "mode": b.allocation_mode, "starts_at": utc(b.starts_at),
+            "id": b.id, "title": b.title, **block_mode(b, now), "starts_at": utc(b.starts_at),
             "ends_at": utc(b.ends_at),
             "sessions": [{"id": s.id, "title": s.title, "description": s.description,
                           "room": s.room, "leads": s.lead_names,

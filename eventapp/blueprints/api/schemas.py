@@ -10,6 +10,7 @@ STATUSES = ("active", "cancelled")
 CURSOR_PATTERN = ("^(0|[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}"
                   "|2147[0-3][0-9]{5}|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}"
                   "|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])$")
+BLOCK_MODES = ("first_come", "preferences")
 CHANGE_KINDS = ("created", "updated", "moved", "cancelled", "promoted", "erased", "anonymised")
 
 
@@ -79,10 +80,17 @@ class PublicSessionSchema(Schema):
 class BlockSchema(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
-    mode = fields.String(required=True, validate=validate.OneOf(("first_come", "preferences")),
-                         metadata={"description": "How seats are given: `first_come` (first "
-                                   "come, first served) or `preferences` (people rank the "
-                                   "sessions; seats are allocated from the wishes)."})
+    mode = fields.String(required=True, validate=validate.OneOf(BLOCK_MODES), metadata={
+        "description": "How seats are given: `first_come` (first come, first served) or "
+                       "`preferences` (people rank the sessions until the deadline, then seats "
+                       "are allocated; after the allocation is published, first come)."})
+    ranking_deadline = fields.DateTime(required=True, allow_none=True, metadata={
+        "description": "In `preferences` mode: the last moment for ranking (null if the "
+                       "organiser closes ranking by hand). Null in `first_come` mode."})
+    ranking_closed = fields.Boolean(required=True, allow_none=True, metadata={
+        "description": "In `preferences` mode: true once rankings are no longer taken on "
+                       "time (the deadline passed or the organiser allocated). Null in "
+                       "`first_come` mode."})
     starts_at = fields.DateTime(required=True)
     ends_at = fields.DateTime(required=True)
     sessions = fields.List(fields.Nested(PublicSessionSchema), required=True)
