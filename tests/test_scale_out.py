@@ -166,19 +166,19 @@ def test_two_nodes_on_one_postgresql_and_redis_behave_as_one_site(app, nodes, ba
     assert sum(state == SessionChoice.CONFIRMED for state, _q in rows) == 50
     assert sorted(q for state, q in rows if state == SessionChoice.WAITING) == list(range(1, 151))
 
-    # Rate limits, on at their production values, are counters both nodes share: the
-    # per-address one on every POST, and the tight one per email address on asking for a link.
-    for port in nodes:
-        _status, headers, _body = exchange(port, "POST", f"/events/{rush_slug}/signup", "",
-                                           {"X-Forwarded-For": f"{fresh_network()}.1"})
-        assert headers["X-RateLimit-Limit"] == Config.RATELIMIT_PER_ADDRESS.split()[0]
-    allowed = int(Config.RATELIMIT_PER_EMAIL.split()[0])
-    asking = [Browser(port, rush_slug, f"{fresh_network()}.2", "link") for port in nodes]
-    for browser in asking:
-        browser.open()
-    email = f"glomsk-{secrets.token_hex(4)}@example.org"
-    answers = [asking[n % 2].post({"email": email}) for n in range(allowed + 2)]
-    assert answers == [302] * allowed + [429, 429]  # the last two on different nodes
+    # Rate limits, on at their production values, are one counter both nodes share: the same
+    # address posting to one node and then the other spends from the same budget. (The tight
+    # per-email limits answer as usual when spent, so a stranger learns and blocks nothing;
+    # tests/web/test_redteam2.py covers them.)
+    address = f"{fresh_network()}.1"
+    remaining = []
+    for round_ in range(2):
+        for port in nodes:
+            _status, headers, _body = exchange(port, "POST", f"/events/{rush_slug}/signup", "",
+                                               {"X-Forwarded-For": address})
+            assert headers["X-RateLimit-Limit"] == Config.RATELIMIT_PER_ADDRESS.split()[0]
+            remaining.append(int(headers["X-RateLimit-Remaining"]))
+    assert remaining == list(range(remaining[0], remaining[0] - 4, -1))
     # The page cache: no node shows a seat count older than its lifetime + 1 s.
     lifetime = Config.PAGE_CACHE_SECONDS
     done = []  # (when the sign-up's redirect came back, confirmed from then on)
