@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from ...domain import errors
 from ...domain.allocation import Allocation
-from ...extensions import db
 from ...models import ParallelBlock
 from ...services import allocation as allocation_service
 from ...util.time import utcnow
@@ -15,15 +14,12 @@ from ...web.access import access
 from ...web.errors import flash_error, message_for, status_for
 from . import bp
 from .allocation_forms import AllocationSettingsForm, PublishForm, allocate_form_for
-from .common import event_or_404, to_local, to_utc
+from .common import event_or_404, of_event_or_404, to_local, to_utc
 
 
 def _event_and_block(event_id, block_id):
     event = event_or_404(event_id)
-    block = db.session.get(ParallelBlock, block_id)
-    if block is None or block.event_id != event.id:
-        abort(404)
-    return event, block
+    return event, of_event_or_404(ParallelBlock, block_id, event)
 
 
 def _back(event, block):

@@ -17,6 +17,14 @@ def event_or_404(event_id):
     return event
 
 
+def of_event_or_404(model, row_id, event):
+    """The row from the URL (a block, reminder, registration…): 404 unless it is the event's."""
+    row = db.session.get(model, row_id)
+    if row is None or row.event_id != event.id:
+        abort(404)
+    return row
+
+
 def to_local(value):
     return utc_to_local(value).replace(tzinfo=None) if value else None
 

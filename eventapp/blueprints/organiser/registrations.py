@@ -16,7 +16,7 @@ from ...web.forms import (DetailsForm, block_field_name, choices_form_for, chose
 from ...web.ranking_forms import rankings_from_form
 from ...web.seats import seat_labeller
 from . import bp
-from .common import ListFilters, event_or_404
+from .common import ListFilters, event_or_404, of_event_or_404
 from .forms import ConfirmForm, MoveBase, NotifyForm, admin_registration_form_for
 
 
@@ -62,10 +62,7 @@ def new_registration(event_id):
 def _registration(event_id, registration_id):
     """The event and the registration from the URL (404 unless it is the event's)."""
     event = event_or_404(event_id)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return event, registration
+    return event, of_event_or_404(Registration, registration_id, event)
 
 
 def _back_to(registration):

@@ -9,7 +9,6 @@ from ...domain import errors
 from ...domain.placeholders import PLACEHOLDERS
 from ...domain.errors import UnknownPlaceholder
 from ...domain.reminders import Audience
-from ...extensions import db
 from ...models import Reminder
 from ...services import reminders as reminder_service
 from ...util.time import utcnow
@@ -17,15 +16,12 @@ from ...web.access import access
 from ...web.errors import flash_error, message_for, status_for
 from ...web.forms import form_kept_when_busy
 from . import bp
-from .common import event_or_404, to_local, to_utc
+from .common import event_or_404, of_event_or_404, to_local, to_utc
 from .forms import ConfirmForm, ReminderForm
 
 
 def _reminder(event, reminder_id):
-    reminder = db.session.get(Reminder, reminder_id)
-    if reminder is None or reminder.event_id != event.id:
-        abort(404)
-    return reminder
+    return of_event_or_404(Reminder, reminder_id, event)
 
 
 def _reminder_form(event, reminder=None):

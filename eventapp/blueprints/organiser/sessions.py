@@ -13,7 +13,7 @@ from ...web.access import access
 from ...web.errors import message_for
 from ...web.forms import form_kept_when_busy
 from . import bp
-from .common import event_or_404
+from .common import event_or_404, of_event_or_404
 from .forms import ConfirmForm, DuplicateSessionForm, SessionForm
 from .programme import delete_from_programme
 
@@ -22,9 +22,7 @@ TITLE_MAX = 200
 
 
 def _block_and_session(event, block_id, session_id):
-    block = db.session.get(ParallelBlock, block_id)
-    if block is None or block.event_id != event.id:
-        abort(404)
+    block = of_event_or_404(ParallelBlock, block_id, event)
     session = db.session.get(DialogueSession, session_id) if session_id else None
     if session_id and (session is None or session.block_id != block.id):
         abort(404)
