@@ -155,3 +155,24 @@ def attendee_rows(session):
     waiting = sorted((c for c in choices if c.state == SessionChoice.WAITING),
                      key=lambda c: (c.queue_no, c.id))
     return confirmed, waiting
+
+
+def attendee_list(session, keys):
+    """(confirmed, waiting) for the lead's list and its exports, in 1 query: per person a
+    tuple (name, organisation, created_at, *the `keys`' values), waiting in line order.
+
+    Plain tuples of the columns shown, not objects: for 500 people building ORM objects
+    cost more than the rest of the query.
+    """
+    states = (SessionChoice.CONFIRMED, SessionChoice.WAITING)
+    rows = db.session.execute(
+        select(SessionChoice.state, SessionChoice.queue_no, SessionChoice.id,
+               Registration.name, Registration.organisation, Registration.created_at,
+               *(getattr(Registration, key) for key in keys))
+        .join(Registration, Registration.id == SessionChoice.registration_id)
+        .where(SessionChoice.session_id == session.id, SessionChoice.state.in_(states))
+    ).all()
+    confirmed = [row[3:] for row in rows if row[0] == SessionChoice.CONFIRMED]
+    waiting = [row[3:] for row in sorted((row for row in rows if row[0] == SessionChoice.WAITING),
+                                         key=lambda row: (row[1], row[2]))]
+    return confirmed, waiting

@@ -1,7 +1,11 @@
 """The session lead's pages: the sessions they lead, attendee lists, exports, check-in."""
+from datetime import datetime
+from typing import NamedTuple
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -10,7 +14,7 @@ from ...extensions import db
 from ...models import DialogueSession, Event, Lead, ParallelBlock, SessionChoice, session_leads
 from ...services import attendance, events as event_service, preferences
 from ...services.events import field_setting
-from ...services.queries import attendee_rows, seat_counts_for_sessions
+from ...services.queries import attendee_list, attendee_rows, seat_counts_for_sessions
 from ...util.collation import swedish_key
 from ...util.time import utcnow
 from ...web.access import access, ensure_can_lead
@@ -52,10 +56,12 @@ def my_sessions():
 
 
 def _session(session_id):
-    session = db.session.scalar(
+    # One statement (joins) for the session, its leads, block and event, not four.
+    session = db.session.execute(
         select(DialogueSession).where(DialogueSession.id == session_id)
-        .options(selectinload(DialogueSession.leads),
-                 selectinload(DialogueSession.block).selectinload(ParallelBlock.event)))
+        .options(joinedload(DialogueSession.leads),
+                 joinedload(DialogueSession.block).joinedload(ParallelBlock.event))
+    ).unique().scalar_one_or_none()
     ensure_can_lead(session)
     return session
 
@@ -68,15 +74,40 @@ def _logged_session(session_id, action):
     return session
 
 
-def cells(choice, columns):
-    """One person's values for the list's columns (the page and the exports)."""
-    registration = choice.registration
-    return [getattr(registration, key) or "" for key, _label in columns]
+class Attendee(NamedTuple):
+    """One person on the attendee list, as its exports, its table row and its phone card."""
+    name: str
+    organisation: str | None
+    created_at: datetime
+    cells: list  # a value for each of the list's columns, "" when empty (the exports)
+    cells_html: Markup  # the table row's <td>s
+    card_html: Markup  # the card's fields: the columns but the name, those with a value
 
 
-def labelled_cells(choice, columns):
-    """((key, label), value) for each column: a person's card on a phone."""
-    return list(zip(columns, cells(choice, columns)))
+def attendees_for(rows, columns):
+    """attendee_list's tuples as Attendees, their HTML escaped and put together here.
+
+    In Jinja, 500 people's columns in the table and again on the card were some 10,000
+    escape calls, a quarter of the page's time; here a person's values are escaped in one
+    call, joined by a character no field holds. The template keeps the rest of the markup.
+    """
+    labels = [escape(label) for _key, label in columns]
+    on_card = [i for i, (key, _label) in enumerate(columns) if key != "name"]
+    people = []
+    for name, organisation, created_at, *values in rows:
+        cells = [value or "" for value in values]
+        shown = str.split(escape(_APART.join(cells)), _APART)
+        if len(shown) != len(cells):  # a value holding the separator after all
+            shown = [escape(value) for value in cells]
+        people.append(Attendee(
+            name, organisation, created_at, cells,
+            Markup("<td>" + "</td><td>".join(shown) + "</td>"),
+            Markup("".join([f"<div><dt>{labels[i]}</dt><dd>{shown[i]}</dd></div>"
+                            for i in on_card if cells[i]]))))
+    return people
+
+
+_APART = "\x00"
 
 
 def columns_for(event):
@@ -97,25 +128,25 @@ def columns_for(event):
 def _list_view(session):
     """The attendee list as the page shows it, also what the exports hold."""
     event = session.block.event
-    confirmed, waiting = attendee_rows(session)
+    # Labels translated once here, not in each of 500 people's cards.
+    columns = [(key, str(label)) for key, label in columns_for(event)]
+    confirmed, waiting = (attendees_for(rows, columns) for rows in
+                          attendee_list(session, [key for key, _label in columns]))
     organisation = request.args.get("organisation", "")[:200]
     sort = request.args.get("sort", "name")
     sort = sort if sort in SORTS else "name"
-    organisations = sorted({(c.registration.organisation or "") for c in confirmed + waiting},
+    organisations = sorted({(a.organisation or "") for a in confirmed + waiting},
                            key=swedish_key)
     summary = {}
-    for c in confirmed:
-        summary[c.registration.organisation or "–"] = summary.get(c.registration.organisation or "–", 0) + 1
+    for a in confirmed:
+        summary[a.organisation or "–"] = summary.get(a.organisation or "–", 0) + 1
     if organisation:
-        confirmed = [c for c in confirmed if c.registration.organisation == organisation]
-        waiting = [c for c in waiting if c.registration.organisation == organisation]
-    confirmed.sort(key=lambda c: SORTS[sort](c.registration))
+        confirmed = [a for a in confirmed if a.organisation == organisation]
+        waiting = [a for a in waiting if a.organisation == organisation]
+    confirmed.sort(key=SORTS[sort])
     return {
         "event": event, "session": session, "confirmed": confirmed, "waiting": waiting,
-        # Labels translated once here, not in each of 500 people's cards.
-        "columns": [(key, str(label)) for key, label in columns_for(event)],
-        "organisations": organisations, "cells": cells,
-        "labelled_cells": labelled_cells,
+        "columns": columns, "organisations": organisations,
         "organisation": organisation, "sort": sort,
         "summary": sorted(summary.items(), key=lambda kv: (-kv[1], swedish_key(kv[0]))),
         # Until the allocation is published: how many ranked this session, at what rank.
@@ -147,11 +178,10 @@ def topics(session_id):
 
 def export_table(view):
     header = [str(label) for _key, label in view["columns"]] + [_("Place")]
-    rows = []
-    for c in view["confirmed"]:
-        rows.append(cells(c, view["columns"]) + [_("Seat")])
-    for position, c in enumerate(view["waiting"], start=1):
-        rows.append(cells(c, view["columns"]) + [_("Waiting list %(pos)d", pos=position)])
+    seat = _("Seat")
+    rows = [a.cells + [seat] for a in view["confirmed"]]
+    for position, a in enumerate(view["waiting"], start=1):
+        rows.append(a.cells + [_("Waiting list %(pos)d", pos=position)])
     return header, rows
 
 
