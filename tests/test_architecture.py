@@ -4,6 +4,9 @@ live" names only paths and functions that exist."""
 import ast
 import importlib
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -196,3 +199,30 @@ def test_services_say_not_found_with_the_domain_error_never_a_built_in_lookup_er
                    for path in python_files(PACKAGE / "services")
                    for name in raised_names(path) if name in built_in)
     assert found == []
+
+
+# Imported only inside the function that needs them: each is megabytes in every web worker,
+# and the public pages (and the benchmark's worker memory target, < 100 MB) never use them.
+LOADED_WHERE_USED = {"ortools", "numpy", "pandas", "openpyxl", "fpdf", "icalendar"}
+
+
+def test_the_public_pages_load_no_solver_export_or_calendar_library(sqlite_template, tmp_path):
+    database = tmp_path / "pages.sqlite3"
+    shutil.copy(sqlite_template, database)
+    code = f"""
+import sys
+from config import TestConfig
+from eventapp import create_app
+from eventapp.demo import load_demo
+app = create_app(TestConfig, {{"SQLALCHEMY_DATABASE_URI": "sqlite:///{database}"}})
+with app.app_context():
+    event, _created = load_demo()
+    slug = event.slug
+client = app.test_client()
+for path in ("/", f"/events/{{slug}}", f"/events/{{slug}}/signup", "/healthz"):
+    assert client.get(path).status_code == 200, path
+print(sorted(set({sorted(LOADED_WHERE_USED)!r}) & {{m.split(".")[0] for m in sys.modules}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

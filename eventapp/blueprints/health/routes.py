@@ -7,7 +7,6 @@ letting it decide readiness: a web process cannot deliver mail, so taking it out
 import functools
 import logging
 
-from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
@@ -24,6 +23,9 @@ log = logging.getLogger(__name__)
 @functools.lru_cache(maxsize=None)
 def code_heads(directory):
     """The head revision(s) of the migrations folder: the code on disk, read once."""
+    # Alembic (with Mako) is megabytes a worker needs only here, and only once.
+    from alembic.script import ScriptDirectory
+
     return frozenset(ScriptDirectory(directory).get_heads())
 
 
