@@ -159,20 +159,20 @@ def attendee_rows(session):
 
 def attendee_list(session, keys):
     """(confirmed, waiting) for the lead's list and its exports, in 1 query: per person a
-    tuple (name, organisation, created_at, *the `keys`' values), waiting in line order.
+    tuple (state, name, organisation, created_at, *the `keys`' values), waiting in line order.
 
-    Plain tuples of the columns shown, not objects: for 500 people building ORM objects
-    cost more than the rest of the query.
+    Plain rows of the columns shown, not objects, read on the connection: for 500 people
+    building ORM objects cost more than the rest of the query, and the ORM's result
+    handling a third of what was left. Nothing is pending here to flush first.
     """
     states = (SessionChoice.CONFIRMED, SessionChoice.WAITING)
-    rows = db.session.execute(
-        select(SessionChoice.state, SessionChoice.queue_no, SessionChoice.id,
-               Registration.name, Registration.organisation, Registration.created_at,
-               *(getattr(Registration, key) for key in keys))
+    rows = db.session.connection().execute(
+        select(SessionChoice.state, Registration.name, Registration.organisation,
+               Registration.created_at, *(getattr(Registration, key) for key in keys))
         .join(Registration, Registration.id == SessionChoice.registration_id)
         .where(SessionChoice.session_id == session.id, SessionChoice.state.in_(states))
+        .order_by(SessionChoice.queue_no, SessionChoice.id)
     ).all()
-    confirmed = [row[3:] for row in rows if row[0] == SessionChoice.CONFIRMED]
-    waiting = [row[3:] for row in sorted((row for row in rows if row[0] == SessionChoice.WAITING),
-                                         key=lambda row: (row[1], row[2]))]
+    confirmed = [row for row in rows if row[0] == SessionChoice.CONFIRMED]
+    waiting = [row for row in rows if row[0] == SessionChoice.WAITING]
     return confirmed, waiting

@@ -94,7 +94,7 @@ def attendees_for(rows, columns):
     labels = [escape(label) for _key, label in columns]
     on_card = [i for i, (key, _label) in enumerate(columns) if key != "name"]
     people = []
-    for name, organisation, created_at, *values in rows:
+    for _state, name, organisation, created_at, *values in rows:
         cells = [value or "" for value in values]
         shown = str.split(escape(_APART.join(cells)), _APART)
         if len(shown) != len(cells):  # a value holding the separator after all
