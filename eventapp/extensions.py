@@ -41,13 +41,22 @@ csrf = CSRFProtect()
 
 class LeanLoginManager(LoginManager):
     """Flask-Login, without working out the browser's identifier (a SHA-512 of its address
-    and User-Agent) for a visitor whose session is empty: Flask-Login skips the check for
-    such a visitor anyway, after computing it, on every anonymous page view."""
+    and User-Agent) for a visitor whose session is empty (Flask-Login skips the check for
+    such a visitor anyway, after computing it, on every anonymous page view), and without
+    touching an empty session after each request."""
 
     def _session_protection_failed(self):
         if not session:
             return False
         return super()._session_protection_failed()
+
+    def _update_remember_cookie(self, response):
+        # Flask-Login looked into the session after every request, which marks it accessed
+        # (Flask then adds Vary: Cookie, to a hello-world or a JSON answer too). With no
+        # session data there is no remember cookie to set or clear: the session is not touched.
+        if not request_ctx._get_current_object()._session:
+            return response
+        return super()._update_remember_cookie(response)
 
 
 login_manager = LeanLoginManager()

@@ -64,6 +64,10 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
+# Made once: json.dumps with options builds a new encoder on every call.
+_to_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {
@@ -76,7 +80,7 @@ class JsonFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _to_json(entry)
 
 
 FORMATTERS = {"text": KeyValueFormatter, "json": JsonFormatter}
