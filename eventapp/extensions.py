@@ -1,4 +1,8 @@
 """Extension objects only; create_app() binds them with init_app (Talisman's options: web/security.py)."""
+from functools import partial
+
+from flask import request, session
+from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,10 +37,84 @@ mail = Mail()
 babel = Babel()
 csrf = CSRFProtect()
 
-login_manager = LoginManager()
+
+
+class LeanLoginManager(LoginManager):
+    """Flask-Login, without working out the browser's identifier (a SHA-512 of its address
+    and User-Agent) for a visitor whose session is empty (Flask-Login skips the check for
+    such a visitor anyway, after computing it, on every anonymous page view), and without
+    touching an empty session after each request."""
+
+    def _session_protection_failed(self):
+        if not session:
+            return False
+        return super()._session_protection_failed()
+
+    def _update_remember_cookie(self, response):
+        # Flask-Login looked into the session after every request, which marks it accessed
+        # (Flask then adds Vary: Cookie, to a hello-world or a JSON answer too). With no
+        # session data there is no remember cookie to set or clear: the session is not touched.
+        if not request_ctx._get_current_object()._session:
+            return response
+        return super()._update_remember_cookie(response)
+
+
+login_manager = LeanLoginManager()
+
+
+class LeanLimiter(Limiter):
+    """Flask-Limiter whose app-wide hooks skip the requests no limit looked at. We set no
+    default, application, blueprint or meta limits: every limit is a decorator on a POST view
+    (checked inside the view's wrapper) or counted by web/ratelimits.py. Yet before every
+    request Flask-Limiter looked for limits to apply, and after it for headers to add and a
+    context to release: about a tenth of a hello-world's time, for nothing; and a view limited
+    for POSTs only had its limits resolved on every GET as well."""
+
+    def init_app(self, app):
+        super().init_app(app)
+        after = app.after_request_funcs.get(None, [])
+        for i, hook in enumerate(after):
+            if isinstance(hook, partial) and hook.args == (self,):
+                after[i] = self._headers_when_limited
+        teardown = app.teardown_request_funcs.get(None, [])
+        for i, hook in enumerate(teardown):
+            if getattr(hook, "__self__", None) is self:
+                teardown[i] = self._release_when_limited
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True):
+        if not self._limits_for_every_request():
+            if in_middleware:
+                return  # nothing applies to every request
+            # A view's own limits, each for other methods than this request's (the sign-up
+            # form's limit counts POSTs; its GET has nothing to check).
+            method = request.method.lower()
+            limits = self.limit_manager._decorated_limits.get(callable_name or "", ())
+            if limits and all(limit.methods and method not in limit.methods for limit in limits):
+                return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _limits_for_every_request(self):
+        manager = self.limit_manager
+        return bool(manager._default_limits or manager._application_limits
+                    or manager._blueprint_limits or self._meta_limits)
+
+    @staticmethod
+    def _limit_looked_at():
+        return hasattr(request_ctx._get_current_object(), "_limiter_request_context")
+
+    def _headers_when_limited(self, response):
+        if self._limit_looked_at():
+            return self._Limiter__inject_headers(response)
+        return response
+
+    def _release_when_limited(self, exc=None):
+        if self._limit_looked_at():
+            self._Limiter__release_context(exc)
+
+
 # Per-address limits stay high by default (a whole municipality signs up from behind one
 # address); the tight limits are keyed on the email address or account instead.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = LeanLimiter(key_func=get_remote_address, default_limits=[])
 
 
 class FixedTalisman(Talisman):
@@ -50,15 +128,13 @@ class FixedTalisman(Talisman):
     def init_app(self, app, **options):
         self._fixed = None  # worked out again for these options on the first response
         super().init_app(app, **options)
-
-    def _force_https(self):
-        if self.force_https:
-            return super()._force_https()
-        return None
-
-    def _make_nonce(self):
-        if self.content_security_policy_nonce_in:
-            super()._make_nonce()
+        # Talisman's two before-request hooks do nothing with our options (no redirect to
+        # https: nginx does it; no CSP nonce): not called at all then.
+        before = app.before_request_funcs.get(None, [])
+        if not self.force_https:
+            before[:] = [f for f in before if f != self._force_https]
+        if not self.content_security_policy_nonce_in:
+            before[:] = [f for f in before if f != self._make_nonce]
 
     def _set_response_headers(self, response):
         if self._fixed is None:

@@ -39,9 +39,16 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+_second = [None, ""]  # the last whole second formatted, and its text: one per second, not per line
+
+
 def _timestamp(record):
-    moment = datetime.fromtimestamp(record.created, timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """`2026-12-02T01:50:07.123Z`: UTC, to the millisecond."""
+    whole = int(record.created)
+    if _second[0] != whole:
+        moment = datetime.fromtimestamp(whole, timezone.utc)
+        _second[:] = [whole, moment.strftime("%Y-%m-%dT%H:%M:%S")]
+    return f"{_second[1]}.{int((record.created - whole) * 1000):03d}Z"
 
 
 def _plain(value):
@@ -64,6 +71,10 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
+# Made once: json.dumps with options builds a new encoder on every call.
+_to_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {
@@ -76,7 +87,7 @@ class JsonFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _to_json(entry)
 
 
 FORMATTERS = {"text": KeyValueFormatter, "json": JsonFormatter}
@@ -163,15 +174,19 @@ def _log_request(status):
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
     g.request_logged = True
-    request_log.info(
-        "request",
+    if not request_log.isEnabledFor(logging.INFO):
+        return
+    # The record made directly: Logger.info() would first walk the stack for the caller's
+    # file and line, which no format of ours shows (a tenth of the line's cost).
+    request_log.handle(request_log.makeRecord(
+        request_log.name, logging.INFO, "(request)", 0, "request", (), None,
         extra={"fields": {
             "method": request.method,
             "path": redact_path(request.path, request.view_args),
             "status": status,
             "duration_ms": duration_ms,
         }},
-    )
+    ))
 
 
 def redact_path(path, view_args=None):

@@ -87,6 +87,7 @@ def clear():
 
 
 def _locale():
-    from flask_babel import get_locale
+    # The language the page will be rendered in, without Babel parsing a Locale for it.
+    from .. import select_locale
 
-    return str(get_locale())
+    return select_locale()

@@ -39,8 +39,10 @@ def init_app(app):
     def cache_fingerprinted(response):
         # Only the URL of the current content is cacheable for a year (when Flask serves it;
         # behind nginx, nginx serves /static/ itself with the same header).
+        if request.endpoint != "static":
+            return response
         wanted = request.args.get("v")
-        if (request.endpoint == "static" and response.status_code in (200, 304) and wanted
+        if (response.status_code in (200, 304) and wanted
                 and wanted == versions.get((request.view_args or {}).get("filename"))):
             response.cache_control.no_cache = None
             response.cache_control.public = True

@@ -203,3 +203,15 @@ def test_an_event_stored_at_the_ends_of_the_calendar_still_shows_and_mails(app, 
         assert db.session.scalar(select(OutboxMessage.status)) == "sent"
     [message] = inbox.to("deltagare1@example.org")
     assert any(part.get_filename() == "kallelse.ics" for part in message.iter_attachments())
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=a%00b", "%00=x", "next=/events%00"])
+def test_a_nul_in_the_query_string_is_a_400_before_any_view(app, query):
+    """web/errors.py::_refuse_nul_bytes reads the raw query string: a NUL can only arrive as
+    %00 (or raw), in a value or in a name."""
+    response = app.test_client().get(f"/?{query}")
+    assert response.status_code == 400
+
+
+def test_a_percent_sign_that_is_not_a_nul_is_no_reason_to_refuse(app):
+    assert app.test_client().get("/?q=%2500&r=100%25").status_code == 200
