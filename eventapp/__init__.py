@@ -3,6 +3,7 @@ import logging
 import os
 import secrets
 import tempfile
+from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
 
@@ -15,6 +16,9 @@ from .web.converters import register_converters
 from .web.errors import is_api_request, register_errorhandlers
 from .web.filters import register_template_helpers
 from .web.security import register_security
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config=None, overrides=None):
@@ -78,7 +82,7 @@ def register_extensions(app):
     from .services.unit_of_work import install_locking
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     mail_extension.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Forms are FlaskForms and check their own token (so a failed check re-renders the form
