@@ -4,6 +4,7 @@ import logging
 import os
 import secrets
 import tempfile
+from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
 
@@ -30,6 +31,9 @@ class EventApp(Flask):
         if code is not None and not code.co_flags & self._ASYNC:
             return func
         return super().ensure_sync(func)
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config=None, overrides=None):
@@ -94,7 +98,7 @@ def register_extensions(app):
     from .services.unit_of_work import install_locking
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     mail_extension.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Forms are FlaskForms and check their own token (so a failed check re-renders the form

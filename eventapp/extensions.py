@@ -1,6 +1,7 @@
 """Extension objects only; create_app() binds them with init_app (Talisman's options: web/security.py)."""
 from functools import partial
 
+import click
 from flask import request, session
 from flask.globals import request_ctx
 from flask_babel import Babel
@@ -8,7 +9,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
@@ -32,7 +32,40 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+
+
+class LazyMigrate:
+    """Flask-Migrate, set up for an app when something first asks for it: Flask-Migrate
+    brings Alembic and Mako, some 10 MB in every web worker that never migrates anything.
+    The `flask` command (whose `db` group Flask-Migrate adds) gets it at once; elsewhere
+    (tests, benchmarks) the first use of app.extensions["migrate"], as flask_migrate.upgrade()
+    makes, sets it up. Its `directory` is there without loading anything (/readyz)."""
+
+    def init_app(self, app, db, directory, **options):
+        app.extensions["migrate"] = _MigrateOnFirstUse(app, db, directory, options)
+        if click.get_current_context(silent=True) is not None:
+            app.extensions["migrate"].load()
+
+
+class _MigrateOnFirstUse:
+    def __init__(self, app, db, directory, options):
+        self.directory = directory
+        self._setup = (app, db, options)
+
+    def load(self):
+        from flask_migrate import Migrate
+
+        app, db, options = self._setup
+        Migrate(app, db, directory=self.directory, **options)  # in app.extensions["migrate"]
+        return app.extensions["migrate"]
+
+    def __getattr__(self, name):  # anything but `directory`: the real thing
+        if name.startswith("__") or name == "_setup":
+            raise AttributeError(name)
+        return getattr(self.load(), name)
+
+
+migrate = LazyMigrate()
 mail = Mail()
 babel = Babel()
 csrf = CSRFProtect()
