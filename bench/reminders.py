@@ -51,6 +51,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--recipients", type=int, default=1000)
+    parser.add_argument("--profile", action="store_true",
+                        help="print a pyinstrument report of the worker's part")
     args = parser.parse_args(argv)
 
     schema = None
@@ -69,7 +71,7 @@ def main(argv=None):
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        result = run(url, port, sink, args.recipients)
+        result = run(url, port, sink, args.recipients, args.profile)
     finally:
         controller.stop()
         if schema:
@@ -89,7 +91,7 @@ def main(argv=None):
     return result
 
 
-def run(url, port, sink, recipients):
+def run(url, port, sink, recipients, profile=False):
     from config import Config
     from eventapp import create_app
     from eventapp.domain.reminders import Audience
@@ -125,12 +127,21 @@ def run(url, port, sink, recipients):
                  "body": "Hej {name}!\n\nVälkommen till {event}, {venue}.\n\n"
                          "Ditt dialogmöte: {session} i {room}.\n\n{manage_link}"}
 
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
         started = time.perf_counter()
         reminders.save_reminder(event.id, None, texts, Audience(), None, None, utcnow(),
                                 send_now=True)
         while any(deliver_due().values()):
             pass
         ours = time.perf_counter() - started
+        if profiler:
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
         sent = db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
             OutboxMessage.status == "sent"))
         assert sent == recipients, sent

@@ -205,7 +205,8 @@ def deliver_due(now=None, owner=None, limit=None):
     prepared, unsent = [], []
     for row in rows:
         try:
-            prepared.append((row.id, row.attempts, build_message(row, context)))
+            message = build_message(row, context)
+            prepared.append((row.id, row.attempts, message, message.as_bytes()))
         except Skip as reason:
             unsent.append((row.id, "skipped", OutboxMessage.SKIPPED, str(reason)))
         except Exception as exc:  # a template bug must not stop the rest of the batch
@@ -219,7 +220,7 @@ def deliver_due(now=None, owner=None, limit=None):
         counts[outcome] += 1
 
     if not cfg.get("MAIL_SERVER"):
-        for message_id, _attempts, message in prepared:
+        for message_id, _attempts, message, _raw in prepared:
             log.info(
                 "mail not sent (no MAIL_SERVER configured), kept in outbox id=%s to=%s "
                 "subject=%s\n%s", message_id, ", ".join(message.recipients), message.subject,
@@ -233,9 +234,9 @@ def deliver_due(now=None, owner=None, limit=None):
     try:
         with _TimeoutConnection(current_app.extensions["mail"]) as connection:
             while pending:
-                message_id, attempts, message = pending[0]
+                message_id, attempts, message, raw = pending[0]
                 try:
-                    connection.send(message)
+                    connection.host.sendmail(message.sender, message.recipients, raw)
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                         smtplib.SMTPDataError) as exc:
                     pending.pop(0)
@@ -252,7 +253,7 @@ def deliver_due(now=None, owner=None, limit=None):
                 message_sent.send(current_app._get_current_object(), message_id=message_id)
     except (OSError, smtplib.SMTPException) as exc:
         # The connection itself failed: everything not yet sent waits for the next try.
-        for message_id, attempts, _message in pending:
+        for message_id, attempts, _message, _raw in pending:
             _failed(message_id, owner, attempts, exc, utcnow())
             counts["retry"] += 1
     return counts

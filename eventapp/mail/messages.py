@@ -10,7 +10,6 @@ from typing import Mapping
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
-from flask_mail import Message
 
 from ..domain.accounts import StaffLink, staff_message_refusal
 from ..domain.placeholders import fill_reminder
@@ -20,6 +19,7 @@ from ..services.queries import choice_rows
 from ..services.reminders import placeholder_context
 from ..web.tokens import email_change_token, manage_token
 from .calendar import registration_calendar
+from .mime import Email
 
 SUBJECTS = {
     "confirmation": lambda ctx: gettext("Confirmation: %(event)s", event=ctx["event"].title),
@@ -75,7 +75,7 @@ class RenderContext:
 
 
 def build_message(row, context):
-    """A flask_mail.Message for an outbox row, rendered in the recipient's language."""
+    """An Email (mime.py) for an outbox row, rendered in the recipient's language."""
     if row.user_id is not None:
         return build_staff_message(row, context)
     registration = row.registration
@@ -110,15 +110,15 @@ def build_message(row, context):
                  if c["session"].id == (row.payload or {}).get("session_id")),
                 None,
             )
-        message = Message(
+        message = Email(
             subject=SUBJECTS[row.kind](values),
             recipients=[row.to_address],
             body=render_template(f"email/{row.kind}.txt", **values),
             html=render_template(f"email/{row.kind}.html", **values),
+            sender=_sender(),
+            reply_to=event.contact_email or None,
+            extra_headers={"Auto-Submitted": "auto-generated"},
         )
-        if event.contact_email:
-            message.reply_to = event.contact_email
-        message.extra_headers = {"Auto-Submitted": "auto-generated"}
         if row.kind in WITH_CALENDAR:
             # Calendars are shared (delegates, team calendars): the personal link stays in
             # the email body, the calendar entry links to the public event page.
@@ -145,6 +145,11 @@ def build_message(row, context):
     return message
 
 
+def _sender():
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    return f"{sender[0]} <{sender[1]}>" if isinstance(sender, tuple) else sender
+
+
 def build_staff_message(row, context):
     """Invitation and password-reset mail, with the single-use link delivery issued for it
     just before (accounts.issue_delivery_tokens), so no live token is ever stored."""
@@ -162,13 +167,14 @@ def build_staff_message(row, context):
             "link": url_for("auth.set_password", token=link.token, _external=True),
             "login_url": url_for("auth.login", _external=True),
         }
-        message = Message(
+        message = Email(
             subject=STAFF_SUBJECTS[row.kind](values["payload"]),
             recipients=[row.to_address],
             body=render_template(f"email/{row.kind}.txt", **values),
             html=render_template(f"email/{row.kind}.html", **values),
+            sender=_sender(),
+            extra_headers={"Auto-Submitted": "auto-generated"},
         )
-        message.extra_headers = {"Auto-Submitted": "auto-generated"}
     return message
 
 
