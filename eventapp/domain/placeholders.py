@@ -1,5 +1,6 @@
 """The placeholders a reminder may hold: one object each renders a person's value and a sample,
 so the preview and the delivered mail cannot drift apart."""
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,8 +75,19 @@ def _rooms(sessions):
     return ", ".join(s.room for s in sessions if s.room)
 
 
+# A reminder to a thousand people formats the same few moments a thousand times.
+@functools.lru_cache(maxsize=1024)
+def _day(moment, locale):
+    return format_date(utc_to_local(moment), "long", locale=locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _clock(moment, locale):
+    return format_time(utc_to_local(moment), "HH:mm", locale=locale)
+
+
 def _time(moment, context):
-    return format_time(utc_to_local(moment), "HH:mm", locale=context.locale)
+    return _clock(moment, context.locale)
 
 
 def _session_line(session, context):
@@ -104,9 +116,9 @@ PLACEHOLDERS = (
                 lambda c: c.recipient.name, lambda c: SAMPLE_NAME),
     Placeholder("event", N_("the event's title"), lambda c: c.event_title),
     Placeholder("date", N_("the day of the event"),
-                lambda c: format_date(utc_to_local(c.starts_at), "long", locale=c.locale)),
+                lambda c: _day(c.starts_at, c.locale)),
     Placeholder("time", N_("when the event starts"),
-                lambda c: format_time(utc_to_local(c.starts_at), "HH:mm", locale=c.locale)),
+                lambda c: _clock(c.starts_at, c.locale)),
     Placeholder("venue", N_("the venue and its address"),
                 lambda c: ", ".join(part for part in (c.venue, c.address) if part)),
     Placeholder("session", N_("the person's dialogue sessions"),

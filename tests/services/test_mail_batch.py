@@ -1,6 +1,7 @@
 """A delivery batch reads the same whatever it holds, and rendering reads and writes nothing:
 single-use account links are issued by delivery, through the accounts service, beforehand."""
 import ast
+import dataclasses
 import email
 import email.policy
 import re
@@ -12,7 +13,8 @@ from sqlalchemy import event as sa_event, select
 from eventapp.domain.reminders import Audience
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due, load_batch, render_context
-from eventapp.mail.messages import STAFF_SUBJECTS, SUBJECTS, RenderContext, Skip, build_message
+from eventapp.mail.messages import (STAFF_SUBJECTS, SUBJECTS, RenderContext, Skip,
+                                     batch_rendering, build_message)
 from eventapp.models import AccountToken, OutboxMessage, User
 from eventapp.models.user import hash_token
 from eventapp.services import (accounts, allocation, attendance, booking, events, preferences,
@@ -199,6 +201,31 @@ def test_rendering_a_message_of_every_kind_reads_and_writes_nothing(app):
     assert all(m.subject and m.body and m.html for m in rendered.values())
     # The place in line is today's, from the batch's one query: 3 is now first.
     assert "nummer 1" in rendered[("confirmation", "deltagare3@example.org")].body
+
+
+def test_a_reminder_from_its_shared_frame_reads_as_if_rendered_whole(app):
+    with app.app_context():
+        now = utcnow()
+        event = make_event(capacities=(4,))
+        for n, (name, locale) in enumerate([("Ann <b>&amp; Öberg", "sv"), ("www.example.se", "en"),
+                                            ("Bo", "sv"), ("Cia", "en")]):
+            sign_up(event, n, locale=locale, name=name)
+        texts = {
+            "subject": "Påminnelse: {event} <{date}> & {name}",
+            "body": "Hej {name}!\n\nSe https://example.org/?a=1&b=2 (eller www.test.se).\n"
+                    "{sessions}\nmejla x@example.org\n\n\n{manage_link}",
+            "subject_en": "Reminder {name}", "body_en": "Hi {name},\n{session} {room}\n{manage_link}"}
+        reminders.save_reminder(event.id, None, texts, Audience(), None, None, now,
+                                send_now=True)
+        rows = load_batch(db.session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.kind == "reminder")).all())
+        context = render_context(rows, now)
+        with batch_rendering():
+            framed = [build_message(row, context) for row in rows]
+        whole = [build_message(row, dataclasses.replace(context, frames=None)) for row in rows]
+    assert len(rows) == 4 and sorted(context.frames) == [(event.id, "en"), (event.id, "sv")]
+    assert [(m.body, m.html) for m in framed] == [(m.body, m.html) for m in whole]
+    assert "Ann &lt;b&gt;&amp;amp; Öberg" in framed[0].html
 
 
 def flask_mail_bytes(message):
