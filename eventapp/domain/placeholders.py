@@ -152,9 +152,19 @@ def values(context):
 
 def fill(text, context):
     """The text with each placeholder replaced by its value; an unknown one is left as typed
-    (texts are checked when saved, so only an old text could hold one)."""
-    filled = values(context)
-    return _PLACEHOLDER.sub(lambda m: filled.get(m.group(1).strip(), m.group(0)), text or "")
+    (texts are checked when saved, so only an old text could hold one). Only the placeholders
+    the text uses are worked out, each once."""
+    filled = {}
+
+    def value(match):
+        name = match.group(1).strip()
+        if name not in BY_NAME:
+            return match.group(0)
+        if name not in filled:
+            filled[name] = BY_NAME[name].value(context)
+        return filled[name]
+
+    return _PLACEHOLDER.sub(value, text or "")
 
 
 def fill_reminder(subject, body, context):

@@ -1,4 +1,5 @@
 """Reminders: compose, schedule, queue for the audience (at most one each), retry, log."""
+from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 
@@ -237,13 +238,21 @@ def placeholder_context(event, locale, manage_link, registration=None, positions
         block, first = next(((b, s) for b in event.blocks for s in b.sessions), (None, None))
         sample = placeholders.Session(first.title, first.room or "", block.starts_at,
                                       block.ends_at) if first else None
-    with force_locale(locale):
-        words = {"room_word": gettext("room"),
-                 "waiting_note": gettext("waiting list, number %(pos)s", pos="{pos}")}
     return placeholders.PlaceholderContext(
         locale=locale, event_title=event.title, starts_at=event.starts_at,
         venue=event.venue or "", address=event.address or "", manage_link=manage_link,
-        recipient=recipient, sample_session=sample, **words)
+        recipient=recipient, sample_session=sample, **_session_words(locale))
+
+
+def _session_words(locale):
+    """The words of the session lines in `locale`, worked out once per app and language (the
+    mail worker fills a thousand reminders in a row)."""
+    known = current_app.extensions.setdefault("eventapp.reminder_words", {})
+    if locale not in known:
+        with force_locale(locale):
+            known[locale] = {"room_word": gettext("room"),
+                             "waiting_note": gettext("waiting list, number %(pos)s", pos="{pos}")}
+    return known[locale]
 
 
 def preview(event, texts, audience, person_id=None):

@@ -333,3 +333,19 @@ def test_an_invitation_whose_person_chose_a_password_first_is_skipped_without_a_
     assert counts["skipped"] == 1 and inbox.messages == []
     assert (skipped.status, skipped.last_error) == ("skipped", "password already chosen")
     assert tokens == 0
+
+
+@pytest.mark.parametrize("text", [
+    "Välkommen till Stadshuset, sal A & B <3", "(se https://example.org/a?b=1&c=2).",
+    "HTTP://EXAMPLE.ORG", "WWW.example.se, eller www.test.se", "mejla x@example.org!",
+    "mailto:y@example.org", "@ett-namn", "", "  indraget  ", "ftp://example.org"])
+def test_the_links_filter_gives_what_urlize_gives(app, text):
+    env, chosen = app.jinja_env, app.jinja_env.autoescape
+    for autoescape in (True, False):  # as in the HTML and in the text templates
+        env.autoescape = autoescape
+        try:
+            ours = env.from_string("{{ t|links(target='_blank') }}").render(t=text)
+            theirs = env.from_string("{{ t|urlize(target='_blank') }}").render(t=text)
+        finally:
+            env.autoescape = chosen
+        assert ours == theirs
