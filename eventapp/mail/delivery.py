@@ -263,7 +263,7 @@ def deliver_due(now=None, owner=None, limit=None):
             while pending:
                 message_id, attempts, message, raw = pending[0]
                 try:
-                    connection.host.sendmail(message.sender, message.recipients, raw)
+                    connection.host.sendmail(*message.envelope(), raw)
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                         smtplib.SMTPDataError) as exc:
                     pending.pop(0)

@@ -78,9 +78,9 @@ class Email:
                    f"MIME-Version: 1.0{CRLF}{top}{CRLF}" + _body_of_parts(mixed, parts))
         return message.encode("utf-8")
 
-    @property
-    def send_to(self):
-        return set(self.recipients)
+    def envelope(self):
+        """(MAIL FROM, RCPT TO) as Flask-Mail gave them to smtplib: a Unicode domain in IDNA."""
+        return _address(self.sender), [_address(r) for r in dict.fromkeys(self.recipients)]
 
 
 @functools.lru_cache(maxsize=256)  # a reminder's subject is often the same for everyone
