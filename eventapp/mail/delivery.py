@@ -10,7 +10,7 @@ picked with FOR UPDATE SKIP LOCKED so workers do not queue behind each other.
 The one window in which a message can go out twice is between the SMTP server accepting it
 and our commit of "sent": if the worker dies there, the lease runs out and another worker
 sends it again. We commit after every single message to keep that window one message wide;
-that commit does not wait for the disk (relaxed_commit): a machine crash may lose a "sent"
+that commit does not wait for the disk (relaxed_connection): a machine crash may lose a "sent"
 mark, which means one duplicate, never a lost message.
 """
 import logging
@@ -35,7 +35,7 @@ from ..services.preferences import rankings_for
 from ..services.queries import waiting_positions
 from ..services.allocation import allocate_due
 from ..services.reminders import queue_due_reminders
-from ..services.unit_of_work import begin_write, is_sqlite, relaxed_commit
+from ..services.unit_of_work import begin_write, is_sqlite, relaxed_connection
 from ..util.time import utcnow
 from .messages import RenderContext, Skip, batch_rendering, build_message
 
@@ -128,11 +128,10 @@ _MARK_SENT = (
 
 def _mark_sent(marks, message_id, owner, attempts):
     """Commit "sent" for one message at once, on the batch's own connection for marks (one
-    checkout for the batch, not one per message) and without waiting for the disk."""
-    with relaxed_commit():
-        marks.execute(_MARK_SENT, {"message_id": message_id, "owner": owner,
-                                   "sent_at": utcnow(), "attempts": attempts + 1})
-        marks.commit()
+    checkout for the batch, not one per message) that does not wait for the disk."""
+    marks.execute(_MARK_SENT, {"message_id": message_id, "owner": owner,
+                               "sent_at": utcnow(), "attempts": attempts + 1})
+    marks.commit()
 
 
 def _failed(message_id, owner, attempts, exc, now):
@@ -259,7 +258,7 @@ def deliver_due(now=None, owner=None, limit=None):
     pending = list(prepared)
     try:
         with _TimeoutConnection(current_app.extensions["mail"]) as connection, \
-                _marks_connection() as marks:
+                relaxed_connection(db.engine) as marks:
             while pending:
                 message_id, attempts, message, raw = pending[0]
                 try:
@@ -282,11 +281,6 @@ def deliver_due(now=None, owner=None, limit=None):
             _failed(message_id, owner, attempts, exc, utcnow())
             counts["retry"] += 1
     return counts
-
-
-def _marks_connection():
-    with relaxed_commit():  # SQLite: synchronous=NORMAL from checkout until checkin
-        return db.engine.connect()
 
 
 def run_worker(poll_seconds=None, stop=lambda: False):
