@@ -61,7 +61,7 @@ class Email:
             ("Subject", _subject(self.subject)),
             ("From", _address(self.sender)),
             ("To", ", ".join(_address(r) for r in dict.fromkeys(self.recipients))),
-            ("Date", formatdate(now or time.time(), localtime=True)),
+            ("Date", _date(int(now or time.time()))),
             ("Message-ID", make_msgid(domain=_fqdn())),
         ]
         if self.reply_to:
@@ -101,6 +101,11 @@ def _address(address):
 @functools.lru_cache(maxsize=256)
 def _named_address(address):
     return sanitize_address(address)
+
+
+@functools.lru_cache(maxsize=4)  # a batch goes out within a few seconds
+def _date(second):
+    return formatdate(second, localtime=True)
 
 
 @functools.lru_cache(maxsize=1)
