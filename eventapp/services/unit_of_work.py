@@ -130,9 +130,9 @@ def relaxed_connection(engine):
     finally:
         try:
             connection.exec_driver_sql("RESET synchronous_commit")
-        except Exception:
+        except Exception:  # the database went away: whatever failed first is what matters
+            log.warning("a relaxed connection could not be reset; it is discarded")
             connection.invalidate()  # never back to the pool while relaxed
-            raise
         finally:
             connection.close()
 
