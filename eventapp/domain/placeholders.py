@@ -1,5 +1,6 @@
 """The placeholders a reminder may hold: one object each renders a person's value and a sample,
 so the preview and the delivered mail cannot drift apart."""
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,8 +75,19 @@ def _rooms(sessions):
     return ", ".join(s.room for s in sessions if s.room)
 
 
+# A reminder to a thousand people formats the same few moments a thousand times.
+@functools.lru_cache(maxsize=1024)
+def _day(moment, locale):
+    return format_date(utc_to_local(moment), "long", locale=locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _clock(moment, locale):
+    return format_time(utc_to_local(moment), "HH:mm", locale=locale)
+
+
 def _time(moment, context):
-    return format_time(utc_to_local(moment), "HH:mm", locale=context.locale)
+    return _clock(moment, context.locale)
 
 
 def _session_line(session, context):
@@ -104,9 +116,9 @@ PLACEHOLDERS = (
                 lambda c: c.recipient.name, lambda c: SAMPLE_NAME),
     Placeholder("event", N_("the event's title"), lambda c: c.event_title),
     Placeholder("date", N_("the day of the event"),
-                lambda c: format_date(utc_to_local(c.starts_at), "long", locale=c.locale)),
+                lambda c: _day(c.starts_at, c.locale)),
     Placeholder("time", N_("when the event starts"),
-                lambda c: format_time(utc_to_local(c.starts_at), "HH:mm", locale=c.locale)),
+                lambda c: _clock(c.starts_at, c.locale)),
     Placeholder("venue", N_("the venue and its address"),
                 lambda c: ", ".join(part for part in (c.venue, c.address) if part)),
     Placeholder("session", N_("the person's dialogue sessions"),
@@ -140,9 +152,19 @@ def values(context):
 
 def fill(text, context):
     """The text with each placeholder replaced by its value; an unknown one is left as typed
-    (texts are checked when saved, so only an old text could hold one)."""
-    filled = values(context)
-    return _PLACEHOLDER.sub(lambda m: filled.get(m.group(1).strip(), m.group(0)), text or "")
+    (texts are checked when saved, so only an old text could hold one). Only the placeholders
+    the text uses are worked out, each once."""
+    filled = {}
+
+    def value(match):
+        name = match.group(1).strip()
+        if name not in BY_NAME:
+            return match.group(0)
+        if name not in filled:
+            filled[name] = BY_NAME[name].value(context)
+        return filled[name]
+
+    return _PLACEHOLDER.sub(value, text or "")
 
 
 def fill_reminder(subject, body, context):

@@ -10,7 +10,7 @@ picked with FOR UPDATE SKIP LOCKED so workers do not queue behind each other.
 The one window in which a message can go out twice is between the SMTP server accepting it
 and our commit of "sent": if the worker dies there, the lease runs out and another worker
 sends it again. We commit after every single message to keep that window one message wide;
-that commit does not wait for the disk (relaxed_commit): a machine crash may lose a "sent"
+that commit does not wait for the disk (relaxed_connection): a machine crash may lose a "sent"
 mark, which means one duplicate, never a lost message.
 """
 import logging
@@ -24,7 +24,7 @@ from datetime import timedelta
 from blinker import Namespace
 from flask import current_app
 from flask_mail import Connection
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from ..domain.delivery import PERMANENT, classify_smtp_failure, failure_text, next_attempt
@@ -35,9 +35,9 @@ from ..services.preferences import rankings_for
 from ..services.queries import waiting_positions
 from ..services.allocation import allocate_due
 from ..services.reminders import queue_due_reminders
-from ..services.unit_of_work import begin_write, is_sqlite, relaxed_commit
+from ..services.unit_of_work import begin_write, is_sqlite, relaxed_connection
 from ..util.time import utcnow
-from .messages import RenderContext, Skip, build_message
+from .messages import RenderContext, Skip, batch_rendering, build_message
 
 log = logging.getLogger("eventapp.mail")
 
@@ -86,17 +86,19 @@ def claim_due(now, owner, limit, lease_seconds):
             query = query.with_for_update(skip_locked=True)
         candidates = db.session.scalars(query).all()
         claimed = []
-        lease_until = now + timedelta(seconds=lease_seconds)
-        for message_id in candidates:
-            result = db.session.execute(
+        if candidates:
+            # One statement for the batch; a row another worker took meanwhile is no longer
+            # claimable, so it is not updated and not returned.
+            claimed = db.session.scalars(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, _claimable(now))
-                .values(status=OutboxMessage.SENDING, lease_until=lease_until, lease_owner=owner)
-            )
-            if result.rowcount == 1:
-                claimed.append(message_id)
+                .where(OutboxMessage.id.in_(candidates), _claimable(now))
+                .values(status=OutboxMessage.SENDING,
+                        lease_until=now + timedelta(seconds=lease_seconds), lease_owner=owner)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            ).all()
         db.session.commit()
-        return claimed
+        return sorted(claimed)
     except BaseException:
         db.session.rollback()
         raise
@@ -113,6 +115,23 @@ def _finish(message_id, owner, **values):
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+
+
+_MARK_SENT = (
+    update(OutboxMessage.__table__)
+    .where(OutboxMessage.id == bindparam("message_id"),
+           OutboxMessage.lease_owner == bindparam("owner"))
+    .values(status=OutboxMessage.SENT, sent_at=bindparam("sent_at"),
+            attempts=bindparam("attempts"), lease_until=None, last_error=None)
+)
+
+
+def _mark_sent(marks, message_id, owner, attempts):
+    """Commit "sent" for one message at once, on the batch's own connection for marks (one
+    checkout for the batch, not one per message) that does not wait for the disk."""
+    marks.execute(_MARK_SENT, {"message_id": message_id, "owner": owner,
+                               "sent_at": utcnow(), "attempts": attempts + 1})
+    marks.commit()
 
 
 def _failed(message_id, owner, attempts, exc, now):
@@ -186,7 +205,19 @@ def render_context(rows, now):
     staff = [row for row in rows if row.user_id is not None]
     links = issue_delivery_tokens(staff, now) if staff else {}
     return RenderContext(now=now, positions=positions, links=links,
-                         rankings=rankings_for(registration_ids))
+                         rankings=rankings_for(registration_ids), frames={})
+
+
+def _prepare(row, context, prepared, unsent):
+    """Render one row into `prepared` (its bytes too), or say in `unsent` why not."""
+    try:
+        message = build_message(row, context)
+        prepared.append((row.id, row.attempts, message, message.as_bytes()))
+    except Skip as reason:
+        unsent.append((row.id, "skipped", OutboxMessage.SKIPPED, str(reason)))
+    except Exception as exc:  # a template bug must not stop the rest of the batch
+        log.exception("mail render failed id=%s", row.id)
+        unsent.append((row.id, "failed", OutboxMessage.FAILED, f"render: {exc}"))
 
 
 def deliver_due(now=None, owner=None, limit=None):
@@ -203,14 +234,9 @@ def deliver_due(now=None, owner=None, limit=None):
     rows = load_batch(claimed)
     context = render_context(rows, now)
     prepared, unsent = [], []
-    for row in rows:
-        try:
-            prepared.append((row.id, row.attempts, build_message(row, context)))
-        except Skip as reason:
-            unsent.append((row.id, "skipped", OutboxMessage.SKIPPED, str(reason)))
-        except Exception as exc:  # a template bug must not stop the rest of the batch
-            log.exception("mail render failed id=%s", row.id)
-            unsent.append((row.id, "failed", OutboxMessage.FAILED, f"render: {exc}"))
+    with batch_rendering():
+        for row in rows:
+            _prepare(row, context, prepared, unsent)
     # End the read transaction before marking rows: on SQLite a transaction that read and
     # then writes fails at once if another worker wrote in between ("database is locked").
     db.session.rollback()
@@ -219,7 +245,7 @@ def deliver_due(now=None, owner=None, limit=None):
         counts[outcome] += 1
 
     if not cfg.get("MAIL_SERVER"):
-        for message_id, _attempts, message in prepared:
+        for message_id, _attempts, message, _raw in prepared:
             log.info(
                 "mail not sent (no MAIL_SERVER configured), kept in outbox id=%s to=%s "
                 "subject=%s\n%s", message_id, ", ".join(message.recipients), message.subject,
@@ -231,11 +257,12 @@ def deliver_due(now=None, owner=None, limit=None):
 
     pending = list(prepared)
     try:
-        with _TimeoutConnection(current_app.extensions["mail"]) as connection:
+        with _TimeoutConnection(current_app.extensions["mail"]) as connection, \
+                relaxed_connection(db.engine) as marks:
             while pending:
-                message_id, attempts, message = pending[0]
+                message_id, attempts, message, raw = pending[0]
                 try:
-                    connection.send(message)
+                    connection.host.sendmail(*message.envelope(), raw)
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                         smtplib.SMTPDataError) as exc:
                     pending.pop(0)
@@ -244,15 +271,13 @@ def deliver_due(now=None, owner=None, limit=None):
                     counts["failed" if failed_for_good else "retry"] += 1
                     continue
                 pending.pop(0)
-                with relaxed_commit():
-                    _finish(message_id, owner, status=OutboxMessage.SENT, sent_at=utcnow(),
-                            attempts=attempts + 1, last_error=None)
+                _mark_sent(marks, message_id, owner, attempts)
                 log.info("mail sent id=%s", message_id)
                 counts["sent"] += 1
                 message_sent.send(current_app._get_current_object(), message_id=message_id)
     except (OSError, smtplib.SMTPException) as exc:
         # The connection itself failed: everything not yet sent waits for the next try.
-        for message_id, attempts, _message in pending:
+        for message_id, attempts, _message, _raw in pending:
             _failed(message_id, owner, attempts, exc, utcnow())
             counts["retry"] += 1
     return counts

@@ -4,13 +4,16 @@ Rendering is a pure function of the row, loaded with everything its templates sh
 RenderContext that delivery gathers for the whole batch first (waiting-list places, staff
 links): it reads nothing from the database and writes nothing.
 """
+import re
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
-from flask_mail import Message
+from markupsafe import Markup, escape
 
 from ..domain.accounts import StaffLink, staff_message_refusal
 from ..domain.placeholders import fill_reminder
@@ -20,6 +23,7 @@ from ..services.queries import choice_rows
 from ..services.reminders import placeholder_context
 from ..web.tokens import email_change_token, manage_token
 from .calendar import registration_calendar
+from .mime import Email
 
 SUBJECTS = {
     "confirmation": lambda ctx: gettext("Confirmation: %(event)s", event=ctx["event"].title),
@@ -59,6 +63,27 @@ NEEDS_ACTIVE = {"confirmation", "changed", "promoted", "manage_link", "event_can
                 "email_change_notice"}
 
 
+_in_batch = ContextVar("rendering_a_batch", default=False)
+
+
+@contextmanager
+def batch_rendering():
+    """One request context (links from BASE_URL) for all of a batch's messages: one per
+    message cost a fifth of rendering a reminder."""
+    with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
+        token = _in_batch.set(True)
+        try:
+            yield
+        finally:
+            _in_batch.reset(token)
+
+
+def _request_context():
+    if _in_batch.get():
+        return nullcontext()
+    return current_app.test_request_context("/", base_url=current_app.config["BASE_URL"])
+
+
 class Skip(Exception):
     """The message no longer makes sense (its registration was cancelled before delivery)."""
 
@@ -72,10 +97,13 @@ class RenderContext:
     links: Mapping[int, StaffLink] = field(default_factory=dict)  # outbox row id: its link
     # registration id: {block: [session, ...]} where a ranking awaits allocation (issue 14)
     rankings: Mapping[int, dict] = field(default_factory=dict)
+    # (event id, language): a reminder's text and HTML with stand-ins for the person's values,
+    # filled in as the batch renders; None: each reminder is rendered whole.
+    frames: dict | None = None
 
 
 def build_message(row, context):
-    """A flask_mail.Message for an outbox row, rendered in the recipient's language."""
+    """An Email (mime.py) for an outbox row, rendered in the recipient's language."""
     if row.user_id is not None:
         return build_staff_message(row, context)
     registration = row.registration
@@ -84,7 +112,7 @@ def build_message(row, context):
     if row.kind in NEEDS_ACTIVE and registration.status != Registration.ACTIVE:
         raise Skip("registration cancelled")
     base_url = current_app.config["BASE_URL"]
-    with current_app.test_request_context("/", base_url=base_url), force_locale(row.locale):
+    with _request_context(), force_locale(row.locale):
         event = registration.event
         values = {
             "kind": row.kind,
@@ -110,15 +138,20 @@ def build_message(row, context):
                  if c["session"].id == (row.payload or {}).get("session_id")),
                 None,
             )
-        message = Message(
+        if row.kind == "reminder":
+            body, html = _render_reminder(values, context, (event.id, row.locale))
+        else:
+            body = render_template(f"email/{row.kind}.txt", **values)
+            html = render_template(f"email/{row.kind}.html", **values)
+        message = Email(
             subject=SUBJECTS[row.kind](values),
             recipients=[row.to_address],
-            body=render_template(f"email/{row.kind}.txt", **values),
-            html=render_template(f"email/{row.kind}.html", **values),
+            body=body,
+            html=html,
+            sender=_sender(),
+            reply_to=event.contact_email or None,
+            extra_headers={"Auto-Submitted": "auto-generated"},
         )
-        if event.contact_email:
-            message.reply_to = event.contact_email
-        message.extra_headers = {"Auto-Submitted": "auto-generated"}
         if row.kind in WITH_CALENDAR:
             # Calendars are shared (delegates, team calendars): the personal link stays in
             # the email body, the calendar entry links to the public event page.
@@ -145,6 +178,38 @@ def build_message(row, context):
     return message
 
 
+_PERSONAL = ("reminder_subject", "reminder_body", "reminder_html", "manage_url")
+_STAND_IN = re.compile("\x00(" + "|".join(_PERSONAL) + ")\x00")
+
+
+def _render_reminder(values, context, key):
+    """A reminder's text and HTML. Only the person's own values differ between the people of
+    one event and language, so with `context.frames` the templates are rendered once per
+    key with stand-ins, which each person's values then replace (escaped for the HTML,
+    as the template would)."""
+    body = current_app.jinja_env.get_template("email/_reminder_body.html").render(
+        reminder_body=values["reminder_body"])
+    values = {**values, "reminder_html": Markup(body)}
+    if context.frames is None:
+        return (render_template("email/reminder.txt", **values),
+                render_template("email/reminder.html", **values))
+    frame = context.frames.get(key)
+    if frame is None:
+        stand_ins = {name: Markup(f"\x00{name}\x00") for name in _PERSONAL}
+        frame = context.frames[key] = (
+            render_template("email/reminder.txt", **{**values, **stand_ins}),
+            render_template("email/reminder.html", **{**values, **stand_ins}))
+    text, html = frame
+    as_html = {name: str(escape(values[name])) for name in _PERSONAL}
+    return (_STAND_IN.sub(lambda m: values[m.group(1)], text),
+            _STAND_IN.sub(lambda m: as_html[m.group(1)], html))
+
+
+def _sender():
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    return f"{sender[0]} <{sender[1]}>" if isinstance(sender, tuple) else sender
+
+
 def build_staff_message(row, context):
     """Invitation and password-reset mail, with the single-use link delivery issued for it
     just before (accounts.issue_delivery_tokens), so no live token is ever stored."""
@@ -152,8 +217,7 @@ def build_staff_message(row, context):
     if reason:
         raise Skip(reason)
     link = context.links[row.id]
-    cfg = current_app.config
-    with current_app.test_request_context("/", base_url=cfg["BASE_URL"]), force_locale(row.locale):
+    with _request_context(), force_locale(row.locale):
         values = {
             "kind": row.kind,
             "user": row.user,
@@ -162,13 +226,14 @@ def build_staff_message(row, context):
             "link": url_for("auth.set_password", token=link.token, _external=True),
             "login_url": url_for("auth.login", _external=True),
         }
-        message = Message(
+        message = Email(
             subject=STAFF_SUBJECTS[row.kind](values["payload"]),
             recipients=[row.to_address],
             body=render_template(f"email/{row.kind}.txt", **values),
             html=render_template(f"email/{row.kind}.html", **values),
+            sender=_sender(),
+            extra_headers={"Auto-Submitted": "auto-generated"},
         )
-        message.extra_headers = {"Auto-Submitted": "auto-generated"}
     return message
 
 

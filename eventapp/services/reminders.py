@@ -1,6 +1,7 @@
 """Reminders: compose, schedule, queue for the audience (at most one each), retry, log."""
+from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from ..domain import placeholders, reminders as rules
 from ..domain.errors import NotFound, ReminderLocked, ReminderNotSent
@@ -96,13 +97,14 @@ def _queue(reminder, now):
     unique dedupe key makes "at most one" a fact of the database, not only of this code."""
     people = audience_of(reminder.event_id, rules.Audience.from_json(reminder.audience),
                          only_without=reminder.id)
-    for registration in people:
-        db.session.add(OutboxMessage(
+    if people:  # one INSERT for all of them (a thousand ORM objects cost more than sending)
+        db.session.execute(insert(OutboxMessage), [dict(
             kind="reminder", registration_id=registration.id, reminder_id=reminder.id,
             to_address=registration.email, locale=registration.locale,
-            payload={"reminder_id": reminder.id}, next_attempt_at=now, created_at=now,
+            payload={"reminder_id": reminder.id}, status=OutboxMessage.QUEUED,
+            next_attempt_at=now, created_at=now,
             dedupe_key=f"reminder:{reminder.id}:{registration.id}",
-        ))
+        ) for registration in people])
     reminder.status = Reminder.SENT
     reminder.queued_at = reminder.queued_at or now
     return len(people)
@@ -237,13 +239,21 @@ def placeholder_context(event, locale, manage_link, registration=None, positions
         block, first = next(((b, s) for b in event.blocks for s in b.sessions), (None, None))
         sample = placeholders.Session(first.title, first.room or "", block.starts_at,
                                       block.ends_at) if first else None
-    with force_locale(locale):
-        words = {"room_word": gettext("room"),
-                 "waiting_note": gettext("waiting list, number %(pos)s", pos="{pos}")}
     return placeholders.PlaceholderContext(
         locale=locale, event_title=event.title, starts_at=event.starts_at,
         venue=event.venue or "", address=event.address or "", manage_link=manage_link,
-        recipient=recipient, sample_session=sample, **words)
+        recipient=recipient, sample_session=sample, **_session_words(locale))
+
+
+def _session_words(locale):
+    """The words of the session lines in `locale`, worked out once per app and language (the
+    mail worker fills a thousand reminders in a row)."""
+    known = current_app.extensions.setdefault("eventapp.reminder_words", {})
+    if locale not in known:
+        with force_locale(locale):
+            known[locale] = {"room_word": gettext("room"),
+                             "waiting_note": gettext("waiting list, number %(pos)s", pos="{pos}")}
+    return known[locale]
 
 
 def preview(event, texts, audience, person_id=None):

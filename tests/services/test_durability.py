@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due
-from eventapp.services.unit_of_work import relaxed_commit
+from eventapp.services.unit_of_work import relaxed_commit, relaxed_connection
 from tests.factories import make_event, sign_up
 
 FULL, NORMAL = 2, 1
@@ -42,6 +42,19 @@ def test_the_web_commits_durably_even_right_after_the_worker_marked_mail_sent(
     with app.test_request_context():
         assert durability(db.session.connection()) == durable(backend)
         # Every connection in the pool, not only the one handed out first.
+        connections = [db.engine.connect() for _ in range(3)]
+        try:
+            assert [durability(c) for c in connections] == [durable(backend)] * 3
+        finally:
+            for connection in connections:
+                connection.close()
+
+
+def test_the_workers_connection_for_marks_is_relaxed_and_durable_again_in_the_pool(
+        app, backend):
+    with app.app_context():
+        with relaxed_connection(db.engine) as marks:
+            assert durability(marks) == (("wal", NORMAL) if backend == "sqlite" else "off")
         connections = [db.engine.connect() for _ in range(3)]
         try:
             assert [durability(c) for c in connections] == [durable(backend)] * 3

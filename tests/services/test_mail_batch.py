@@ -1,6 +1,9 @@
 """A delivery batch reads the same whatever it holds, and rendering reads and writes nothing:
 single-use account links are issued by delivery, through the accounts service, beforehand."""
 import ast
+import dataclasses
+import email
+import email.policy
 import re
 from contextlib import contextmanager
 
@@ -10,7 +13,8 @@ from sqlalchemy import event as sa_event, select
 from eventapp.domain.reminders import Audience
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver_due, load_batch, render_context
-from eventapp.mail.messages import STAFF_SUBJECTS, SUBJECTS, RenderContext, Skip, build_message
+from eventapp.mail.messages import (STAFF_SUBJECTS, SUBJECTS, RenderContext, Skip,
+                                     batch_rendering, build_message)
 from eventapp.models import AccountToken, OutboxMessage, User
 from eventapp.models.user import hash_token
 from eventapp.services import (accounts, allocation, attendance, booking, events, preferences,
@@ -199,6 +203,86 @@ def test_rendering_a_message_of_every_kind_reads_and_writes_nothing(app):
     assert "nummer 1" in rendered[("confirmation", "deltagare3@example.org")].body
 
 
+def test_a_reminder_from_its_shared_frame_reads_as_if_rendered_whole(app):
+    with app.app_context():
+        now = utcnow()
+        event = make_event(capacities=(4,))
+        for n, (name, locale) in enumerate([("Ann <b>&amp; Öberg", "sv"), ("www.example.se", "en"),
+                                            ("Bo", "sv"), ("Cia", "en")]):
+            sign_up(event, n, locale=locale, name=name)
+        texts = {
+            "subject": "Påminnelse: {event} <{date}> & {name}",
+            "body": "Hej {name}!\n\nSe https://example.org/?a=1&b=2 (eller www.test.se).\n"
+                    "{sessions}\nmejla x@example.org\n\n\n{manage_link}",
+            "subject_en": "Reminder {name}", "body_en": "Hi {name},\n{session} {room}\n{manage_link}"}
+        reminders.save_reminder(event.id, None, texts, Audience(), None, None, now,
+                                send_now=True)
+        rows = load_batch(db.session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.kind == "reminder")).all())
+        context = render_context(rows, now)
+        with batch_rendering():
+            framed = [build_message(row, context) for row in rows]
+        whole = [build_message(row, dataclasses.replace(context, frames=None)) for row in rows]
+    assert len(rows) == 4 and sorted(context.frames) == [(event.id, "en"), (event.id, "sv")]
+    assert [(m.body, m.html) for m in framed] == [(m.body, m.html) for m in whole]
+    assert "Ann &lt;b&gt;&amp;amp; Öberg" in framed[0].html
+
+
+def flask_mail_bytes(message):
+    """The same message as Flask-Mail's Message wrote it with the email package (before
+    issue 16's writer), to hold mime.py to."""
+    import flask_mail
+
+    old = flask_mail.Message(subject=message.subject, recipients=message.recipients,
+                             body=message.body, html=message.html, sender=message.sender,
+                             reply_to=message.reply_to, extra_headers=message.extra_headers)
+    for attachment in message.attachments:
+        old.attach(attachment.filename, attachment.content_type, attachment.data)
+    return old.as_bytes()
+
+
+def as_read(raw):
+    """What a mail program shows of a message: decoded headers, then each part's type,
+    file name and decoded content."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    headers = [(name, str(value)) for name, value in message.items()
+               if name not in ("Content-Type", "Date", "Message-ID")] + [("Content-Type", message.get_content_type())]
+    shown = [(part.get_content_type(), part.get_content_charset(), part.get_filename(),
+              part.get_param("method"), part.get_payload(decode=True), part["MIME-Version"])
+             for part in message.walk()]
+    return headers, shown, message.defects
+
+
+def test_every_kind_of_message_reads_as_flask_mail_wrote_it(app):
+    with app.app_context():
+        now = utcnow()
+        every_kind_of_message(now)
+        rows = load_batch(db.session.scalars(select(OutboxMessage.id)).all())
+        context = render_context(rows, now)
+        messages = []
+        for row in rows:
+            try:
+                messages.append(build_message(row, context))
+            except Skip:
+                pass
+        # Non-ASCII and long subjects, names and file names too.
+        long_one = messages[0]
+        long_one.subject = "Påminnelse: " + "en mycket lång rubrik med åäö " * 6
+        long_one.sender = "Händelser i Västerbotten <noreply@example.org>"
+        long_one.attach("kallelse åäö.ics", "text/calendar; charset=utf-8; method=REQUEST",
+                        "BEGIN:VCALENDAR\r\nSUMMARY:Möte\r\nEND:VCALENDAR\r\n".encode())
+        for message in messages:
+            ours, theirs = as_read(message.as_bytes()), as_read(flask_mail_bytes(message))
+            # Flask-Mail's encoded long subject lost a space where it was folded again.
+            assert ("Subject", message.subject) in ours[0]
+            ours[0].remove(("Subject", message.subject))
+            theirs[0][:] = [(name, value) for name, value in theirs[0] if name != "Subject"]
+            assert ours == theirs
+            assert ours[2] == []
+        assert all(line.endswith(b"\r") and len(line) <= 998
+                   for message in messages for line in message.as_bytes().split(b"\n")[:-1])
+
+
 def test_a_waiting_place_unknown_to_the_render_context_is_an_error_not_a_query(app):
     with app.app_context():
         event = make_event(capacities=(1,))
@@ -249,3 +333,19 @@ def test_an_invitation_whose_person_chose_a_password_first_is_skipped_without_a_
     assert counts["skipped"] == 1 and inbox.messages == []
     assert (skipped.status, skipped.last_error) == ("skipped", "password already chosen")
     assert tokens == 0
+
+
+@pytest.mark.parametrize("text", [
+    "Välkommen till Stadshuset, sal A & B <3", "(se https://example.org/a?b=1&c=2).",
+    "HTTP://EXAMPLE.ORG", "WWW.example.se, eller www.test.se", "mejla x@example.org!",
+    "mailto:y@example.org", "@ett-namn", "", "  indraget  ", "ftp://example.org"])
+def test_the_links_filter_gives_what_urlize_gives(app, text):
+    env, chosen = app.jinja_env, app.jinja_env.autoescape
+    for autoescape in (True, False):  # as in the HTML and in the text templates
+        env.autoescape = autoescape
+        try:
+            ours = env.from_string("{{ t|links(target='_blank') }}").render(t=text)
+            theirs = env.from_string("{{ t|urlize(target='_blank') }}").render(t=text)
+        finally:
+            env.autoescape = chosen
+        assert ours == theirs
