@@ -15,8 +15,17 @@ _SALT = "manage-link"
 _FORMAT = "v2"
 
 
+_serializers = {}
+
+
 def _serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    # One per key, not one per link: a reminder to 1,000 people signs 1,000 links.
+    key = current_app.config["SECRET_KEY"]
+    serializer = _serializers.get(key)
+    if serializer is None:
+        _serializers.clear()
+        serializer = _serializers[key] = URLSafeSerializer(key, salt=_SALT)
+    return serializer
 
 
 def manage_token(registration):
