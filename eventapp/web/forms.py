@@ -343,15 +343,33 @@ def fix_choice_messages(form, event):
 def signup_form_for(event, labels, **kwargs):
     """A sign-up form class for this event's parallel blocks, instantiated (the public
     sign-up page, and the organiser's preview of it)."""
-
-    class SignupForm(DetailsForm):
-        consent = BooleanField(
-            _l("I have read how my personal data is handled and agree to it."),
-            validators=[DataRequired(_l("You must agree to the handling of personal data to sign up."))],
-        )
-        save = SubmitField(_l("Sign up"))
-
-    add_block_fields(SignupForm, event.blocks, labels, with_rankings=True)
-    form = SignupForm(**kwargs)
+    form = _signup_form_class(event, labels)(**kwargs)
     fix_choice_messages(form, event)
     return apply_field_settings(form, event.field_settings or {})
+
+
+_SIGNUP_FORM_CLASSES = {}
+
+
+def _signup_form_class(event, labels):
+    """The class, made once per shape of the programme (blocks, sessions, their labels):
+    making a form class with its fields cost every sign-up POST more than filling it in.
+    A class is never changed after it is made; each form is changed on its own."""
+    key = tuple((block.id, block.title, block.allocation_mode,
+                 tuple((s.id, s.title, str(labels(s))) for s in block.sessions))
+                for block in event.blocks)
+    form_class = _SIGNUP_FORM_CLASSES.get(key)
+    if form_class is None:
+
+        class SignupForm(DetailsForm):
+            consent = BooleanField(
+                _l("I have read how my personal data is handled and agree to it."),
+                validators=[DataRequired(_l("You must agree to the handling of personal data to sign up."))],
+            )
+            save = SubmitField(_l("Sign up"))
+
+        add_block_fields(SignupForm, event.blocks, labels, with_rankings=True)
+        if len(_SIGNUP_FORM_CLASSES) >= 256:  # seat counts in labels make new shapes
+            _SIGNUP_FORM_CLASSES.clear()
+        form_class = _SIGNUP_FORM_CLASSES[key] = SignupForm
+    return form_class
