@@ -186,12 +186,17 @@ def insert_now(obj):
     statement = _INSERTS.get(table)
     if statement is None:
         statement = _INSERTS[table] = table.insert().returning(*table.c)
-    columns = [(prop.key, prop.columns[0]) for prop in mapper.column_attrs]
-    # As a flush does: an attribute left at None lets the column's default apply.
-    values = {column.key: obj.__dict__[key] for key, column in columns
-              if obj.__dict__.get(key) is not None}
+    given = obj.__dict__
+    values, filled = {}, []
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        # As a flush does: an attribute left at None lets the column's default apply.
+        if given.get(prop.key) is None:
+            filled.append((prop.key, column))
+        else:
+            values[column.key] = given[prop.key]
     row = db.session.connection().execute(statement, values).one()._mapping
-    for key, column in columns:
+    for key, column in filled:  # what the database or a column default gave it
         setattr(obj, key, row[column])
     make_transient_to_detached(obj)
     db.session.add(obj)
