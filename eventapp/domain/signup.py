@@ -80,10 +80,21 @@ def normalised_email(value: str) -> str:
     value = value.strip()
     if len(value) > _LONGEST:
         return value
+    return _validated(value) or value
+
+
+def is_email_address(value: str) -> bool:
+    """Whether email-validator takes `value` as an address (no DNS asked), from the same
+    remembered answers as normalised_email: a form checks the address it just normalised."""
+    return len(value) <= _LONGEST and _validated(value) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _validated(value):
     try:
         return validate_email(value, check_deliverability=False, allow_smtputf8=True).normalized
     except EmailNotValidError:
-        return value
+        return None
 
 
 def email_key(value: str) -> str:

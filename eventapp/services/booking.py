@@ -6,7 +6,8 @@ writes the registration, its session choices and outbox rows, and commits.
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import capacity, errors, signup
 from ..domain.errors import AlreadyRegistered, NotFound, PlaceChanged, RegistrationCancelled
@@ -16,7 +17,7 @@ from .activity import log_activity
 from . import preferences
 from .changes import record_change
 from .outbox import enqueue
-from .unit_of_work import lock_rows, write_transaction
+from .unit_of_work import insert_now, lock_rows, write_transaction
 
 
 @dataclass
@@ -44,18 +45,48 @@ def block_map(event):
 
 
 def seat_state(session):
-    confirmed = db.session.scalar(
-        select(func.count(SessionChoice.id)).where(
-            SessionChoice.session_id == session.id,
-            SessionChoice.state == SessionChoice.CONFIRMED,
-        )
-    )
-    return capacity.SeatState(session.capacity, confirmed, session.waitlist_enabled)
+    return seat_states([session])[session.id]
+
+
+# Built once (see unit_of_work.py): a sign-up runs each of these.
+_CONFIRMED_COUNTS = (
+    select(SessionChoice.session_id, func.count())
+    .where(SessionChoice.session_id.in_(bindparam("ids", expanding=True)),
+           SessionChoice.state == SessionChoice.CONFIRMED)
+    .group_by(SessionChoice.session_id)
+)
+_ACTIVE_WITH_KEY = (
+    select(Registration.id)
+    .where(Registration.event_id == bindparam("event_id"),
+           Registration.email_key == bindparam("key"),
+           Registration.status == Registration.ACTIVE)
+    .limit(1)
+)
+
+
+def seat_states(sessions):
+    """{session id: SeatState} for locked sessions, their confirmed seats counted in one
+    statement."""
+    sessions = list(sessions)
+    confirmed = dict(db.session.execute(
+        _CONFIRMED_COUNTS, {"ids": [s.id for s in sessions]}).all())
+    return {s.id: capacity.SeatState(s.capacity, confirmed.get(s.id, 0), s.waitlist_enabled)
+            for s in sessions}
+
+
+def _next_place(session, state=None):
+    """(choice state, waiting-list number) for one more person in a locked session: a seat
+    while there is one, else the next number. `state`: its SeatState, if counted already."""
+    place = capacity.place_for_newcomer(state or seat_state(session), session.id)
+    if place == capacity.CONFIRMED:
+        return SessionChoice.CONFIRMED, None
+    session.waiting_seq += 1
+    return SessionChoice.WAITING, session.waiting_seq
 
 
 def _take_place(registration, session, now):
     """A seat or a waiting-list number in `session`; the session row must be locked."""
-    place = capacity.place_for_newcomer(seat_state(session), session.id)
+    state, queue_no = _next_place(session)
     choice = registration.choice_for_block(session.block_id)
     if choice is None:
         choice = SessionChoice(block_id=session.block_id, created_at=now)
@@ -63,11 +94,7 @@ def _take_place(registration, session, now):
     choice.session_id = session.id
     choice.session = session
     choice.updated_at = now
-    if place == capacity.CONFIRMED:
-        choice.state, choice.queue_no = SessionChoice.CONFIRMED, None
-    else:
-        session.waiting_seq += 1
-        choice.state, choice.queue_no = SessionChoice.WAITING, session.waiting_seq
+    choice.state, choice.queue_no = state, queue_no
     return choice
 
 
@@ -113,15 +140,23 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     clean = capacity.validate_choices(blocks, choices)
     ranked = preferences.validate_rankings(event, rankings or {}) if source != "walk_in" else {}
     key = signup.email_key(details.email) if details.email else f"walk-in:{uuid.uuid4()}"
-    if _active_registration(event.id, key) is not None:
+    if _has_active_registration(event.id, key):
         raise AlreadyRegistered()
     if event.capacity is not None:
         lock_rows(Event, [event.id])
         capacity.ensure_event_has_room(event.capacity, _active_count(event.id))
     # Locks first, then inserts: the order in which sign-ups get their seats is lock order.
     sessions = lock_rows(DialogueSession, clean.values())
-    registration = Registration(
-        event=event,
+    states = seat_states(sessions.values()) if sessions else {}
+    if source == "walk_in":
+        for session_id in sorted(clean.values()):
+            if states[session_id].seats_left <= 0:
+                raise errors.SessionFull(session_id)
+    # The rows are written at once with plain INSERTs (unit_of_work.insert_now). A second
+    # sign-up with the same address that raced past the check above fails here on the
+    # partial unique index, and the decorator turns that into AlreadyRegistered.
+    registration = insert_now(Registration(
+        event_id=event.id,
         email_key=key,
         source=source,
         locale=locale,
@@ -130,28 +165,34 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
         consent_text=consent_text,
         created_at=now,
         updated_at=now,
-        choices=[],  # new: nothing to load when its choices are added
         **_detail_values(details),
-    )
-    db.session.add(registration)
-    for session_id in sorted(clean.values()):
-        if source == "walk_in" and seat_state(sessions[session_id]).seats_left <= 0:
-            raise errors.SessionFull(session_id)
-        _take_place(registration, sessions[session_id], now)
+    ))
+    set_committed_value(registration, "event", event)
+    set_committed_value(registration, "choices", [
+        _new_choice(registration, sessions[session_id], states[session_id], now)
+        for _block_id, session_id in sorted(clean.items())
+    ])
     if ranked:
-        db.session.flush()
         preferences.record_rankings(registration, event, ranked, now)
     if notify:
         enqueue("confirmation", registration, now, sequence=registration.ics_sequence)
     if actor is not None:
-        db.session.flush()
         log_activity(event.id, actor, "registration.created", registration.name, now,
                      registration_id=registration.id, source=source)
-    # Two sign-ups with the same address may race past the check above; the partial unique
-    # index lets only one commit, and the decorator turns the other into AlreadyRegistered.
-    db.session.flush()
     record_change(event.id, registration.id, "created", now)
     return registration
+
+
+def _new_choice(registration, session, seats, now):
+    """A new registration's seat or waiting-list place in a locked session, written at once."""
+    state, queue_no = _next_place(session, seats)
+    choice = insert_now(SessionChoice(
+        registration_id=registration.id, block_id=session.block_id, session_id=session.id,
+        state=state, queue_no=queue_no, created_at=now, updated_at=now,
+    ))
+    set_committed_value(choice, "registration", registration)
+    set_committed_value(choice, "session", session)
+    return choice
 
 
 @write_transaction()
@@ -393,6 +434,12 @@ def _active_registration(event_id, key):
             Registration.status == Registration.ACTIVE,
         )
     )
+
+
+def _has_active_registration(event_id, key):
+    """Whether someone active in the event has this address key (the id alone is read)."""
+    return db.session.execute(
+        _ACTIVE_WITH_KEY, {"event_id": event_id, "key": key}).first() is not None
 
 
 def _load_active(registration_id):

@@ -30,12 +30,15 @@ def _write_pending_changes(session):
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    session.flush()  # the use case's own rows first, with their row locks
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
-    session.add_all(RegistrationChange(event_id=event_id, registration_id=registration_id,
-                                       kind=kind, created_at=now)
-                    for event_id, registration_id, kind, now in pending)
-    session.flush()
+    # A plain INSERT (no ORM unit of work): nothing reads these rows back in this session.
+    session.connection().execute(RegistrationChange.__table__.insert(), [
+        {"event_id": event_id, "registration_id": registration_id, "kind": kind,
+         "created_at": now}
+        for event_id, registration_id, kind, now in pending
+    ])
 
 
 @event.listens_for(Session, "after_rollback")

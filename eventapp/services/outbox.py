@@ -1,6 +1,9 @@
 """Writing a message to the outbox, inside the caller's transaction (never sent from here)."""
+from sqlalchemy.orm.attributes import set_committed_value
+
 from ..extensions import db
 from ..models import OutboxMessage
+from .unit_of_work import insert_now
 
 
 def enqueue(kind, registration, now, to_address=None, **payload):
@@ -14,7 +17,6 @@ def enqueue(kind, registration, now, to_address=None, **payload):
         return None
     message = OutboxMessage(
         kind=kind,
-        registration=registration,
         to_address=to_address or registration.email,
         locale=registration.locale,
         payload=payload,
@@ -22,5 +24,12 @@ def enqueue(kind, registration, now, to_address=None, **payload):
         next_attempt_at=now,
         created_at=now,
     )
-    db.session.add(message)
+    if registration.id is None:  # not written yet: the row follows it at the flush
+        message.registration = registration
+        db.session.add(message)
+        return message
+    # Written at once, without the unit of work's bookkeeping (every sign-up has one).
+    message.registration_id = registration.id
+    insert_now(message)
+    set_committed_value(message, "registration", registration)
     return message

@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..domain.errors import Busy
-from ..domain.signup import normalised_email
+from ..domain.signup import is_email_address, normalised_email
 from ..extensions import db
 from ..util.text import code_point, first_xml_forbidden
 from ..util.time import FIRST_YEAR, LAST_YEAR
@@ -181,6 +181,18 @@ def form_kept_when_busy(view):
     return wrapper
 
 
+class KnownEmail(Email):
+    """WTForms' Email check, skipped for an address email-validator has taken already with
+    the same options (domain/signup.py remembers it): the form's filter has just normalised
+    it, and validating it a second time cost each sign-up as much again. Anything else is
+    checked, and refused, by WTForms as before."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and is_email_address(field.data):
+            return
+        super().__call__(form, field)
+
+
 def email_field(label):
     return EmailField(
         label,
@@ -189,7 +201,7 @@ def email_field(label):
             DataRequired(_l("Enter your email address.")),
             Length(max=254, message=_l("The email address is too long.")),
             *LINE,
-            Email(
+            KnownEmail(
                 message=_l("Enter an email address in the form name@example.se."),
                 check_deliverability=False,
                 allow_smtputf8=True,
@@ -343,15 +355,33 @@ def fix_choice_messages(form, event):
 def signup_form_for(event, labels, **kwargs):
     """A sign-up form class for this event's parallel blocks, instantiated (the public
     sign-up page, and the organiser's preview of it)."""
-
-    class SignupForm(DetailsForm):
-        consent = BooleanField(
-            _l("I have read how my personal data is handled and agree to it."),
-            validators=[DataRequired(_l("You must agree to the handling of personal data to sign up."))],
-        )
-        save = SubmitField(_l("Sign up"))
-
-    add_block_fields(SignupForm, event.blocks, labels, with_rankings=True)
-    form = SignupForm(**kwargs)
+    form = _signup_form_class(event, labels)(**kwargs)
     fix_choice_messages(form, event)
     return apply_field_settings(form, event.field_settings or {})
+
+
+_SIGNUP_FORM_CLASSES = {}
+
+
+def _signup_form_class(event, labels):
+    """The class, made once per shape of the programme (blocks, sessions, their labels):
+    making a form class with its fields cost every sign-up POST more than filling it in.
+    A class is never changed after it is made; each form is changed on its own."""
+    key = tuple((block.id, block.title, block.allocation_mode,
+                 tuple((s.id, s.title, str(labels(s))) for s in block.sessions))
+                for block in event.blocks)
+    form_class = _SIGNUP_FORM_CLASSES.get(key)
+    if form_class is None:
+
+        class SignupForm(DetailsForm):
+            consent = BooleanField(
+                _l("I have read how my personal data is handled and agree to it."),
+                validators=[DataRequired(_l("You must agree to the handling of personal data to sign up."))],
+            )
+            save = SubmitField(_l("Sign up"))
+
+        add_block_fields(SignupForm, event.blocks, labels, with_rankings=True)
+        if len(_SIGNUP_FORM_CLASSES) >= 256:  # seat counts in labels make new shapes
+            _SIGNUP_FORM_CLASSES.clear()
+        form_class = _SIGNUP_FORM_CLASSES[key] = SignupForm
+    return form_class
