@@ -177,6 +177,14 @@ def register_errorhandlers(app):
         app.register_error_handler(code, _http_error)
     app.register_error_handler(errors.DomainError, _domain_error)
     app.register_error_handler(Exception, _unexpected)
+    if app.config.get("RATELIMIT_STORAGE_URI", "").startswith(("redis", "rediss")):
+        # The rate-limit counters' server not answering: nothing was done, so "try again in a
+        # moment" (503 with Retry-After), never a 500. Limits stay enforced: no request goes
+        # through uncounted.
+        from redis.exceptions import ConnectionError as RedisDown, TimeoutError as RedisSlow
+
+        app.register_error_handler(RedisDown, _limits_unavailable)
+        app.register_error_handler(RedisSlow, _limits_unavailable)
     app.after_request(_retry_after)
     app.add_template_global(message_for, "error_message")
 
@@ -240,6 +248,13 @@ def _domain_error(error):
         problem = problem_for(error)
         return problem_response(problem.status, problem.type, message_for(error))
     return _error_page(status_for(error), message_for(error))
+
+
+def _limits_unavailable(error):
+    log.warning("rate-limit storage unavailable", extra={"fields": {
+        "method": request.method, "path": redact_path(request.path, request.view_args),
+        "error": type(error).__name__}})
+    return _domain_error(errors.Busy())
 
 
 def _unexpected(error):

@@ -60,3 +60,30 @@ def test_manage_link_requests_are_limited_per_address_without_refusing_anyone(ma
     with app.app_context():
         assert db.session.scalar(select(func.count()).where(
             OutboxMessage.kind == "manage_link")) == 2
+
+
+def _closed_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens here once the socket is closed
+
+
+def test_rate_limit_storage_down_answers_try_again_and_stores_nothing(make_app, inbox):
+    """With the limits' Redis not answering, a limited POST is a 503 with Retry-After and the
+    "try again" page, never a 500; and nothing goes through uncounted (found by the red team
+    of 2 December: a 500)."""
+    app = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_closed_port()}/0")
+    client = app.test_client()
+    with app.app_context():
+        event = make_event()
+        data = signup_data(client, event, email="nere@example.org")
+    response = client.post(f"/events/{event.slug}/signup", data=data)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "Försök igen om några sekunder" in text_of(response)
+    login = client.post("/login", data={"csrf_token": csrf_token(client, "/login"),
+                                        "email": "nere@example.org", "password": "x" * 12})
+    assert login.status_code == 503
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
