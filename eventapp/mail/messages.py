@@ -70,7 +70,7 @@ _in_batch = ContextVar("rendering_a_batch", default=False)
 def batch_rendering():
     """One request context (links from BASE_URL) for all of a batch's messages: one per
     message cost a fifth of rendering a reminder."""
-    with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
+    with _links_context():
         token = _in_batch.set(True)
         try:
             yield
@@ -78,10 +78,13 @@ def batch_rendering():
             _in_batch.reset(token)
 
 
-def _request_context():
-    if _in_batch.get():
-        return nullcontext()
+def _links_context():
+    """A request context whose url_for(..., _external=True) gives links under BASE_URL."""
     return current_app.test_request_context("/", base_url=current_app.config["BASE_URL"])
+
+
+def _request_context():
+    return nullcontext() if _in_batch.get() else _links_context()
 
 
 class Skip(Exception):

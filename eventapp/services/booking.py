@@ -290,7 +290,7 @@ def _key_for(registration, email):
     key = signup.email_key(email)
     if key == signup.key_behind(registration.email_key):
         return registration.email_key  # the same address: a possible duplicate stays one
-    if _active_registration(registration.event_id, key):
+    if _has_active_registration(registration.event_id, key):
         raise AlreadyRegistered()
     return key
 
