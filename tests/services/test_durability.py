@@ -42,12 +42,7 @@ def test_the_web_commits_durably_even_right_after_the_worker_marked_mail_sent(
     with app.test_request_context():
         assert durability(db.session.connection()) == durable(backend)
         # Every connection in the pool, not only the one handed out first.
-        connections = [db.engine.connect() for _ in range(3)]
-        try:
-            assert [durability(c) for c in connections] == [durable(backend)] * 3
-        finally:
-            for connection in connections:
-                connection.close()
+        assert_pool_durable(backend)
 
 
 def test_the_workers_connection_for_marks_is_relaxed_and_durable_again_in_the_pool(
@@ -55,9 +50,14 @@ def test_the_workers_connection_for_marks_is_relaxed_and_durable_again_in_the_po
     with app.app_context():
         with relaxed_connection(db.engine) as marks:
             assert durability(marks) == (("wal", NORMAL) if backend == "sqlite" else "off")
-        connections = [db.engine.connect() for _ in range(3)]
-        try:
-            assert [durability(c) for c in connections] == [durable(backend)] * 3
-        finally:
-            for connection in connections:
-                connection.close()
+        assert_pool_durable(backend)
+
+
+def assert_pool_durable(backend, count=3):
+    """The first `count` connections the pool hands out are all durable again."""
+    connections = [db.engine.connect() for _ in range(count)]
+    try:
+        assert [durability(c) for c in connections] == [durable(backend)] * count
+    finally:
+        for connection in connections:
+            connection.close()
