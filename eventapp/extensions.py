@@ -73,13 +73,17 @@ csrf = CSRFProtect()
 
 
 class LeanLoginManager(LoginManager):
-    """Flask-Login, without working out the browser's identifier (a SHA-512 of its address
-    and User-Agent) for a visitor whose session is empty (Flask-Login skips the check for
-    such a visitor anyway, after computing it, on every anonymous page view), and without
-    touching an empty session after each request."""
+    """Flask-Login, with its session protection only where somebody is signed in (it worked
+    out the browser's identifier, a SHA-512 of its address and User-Agent, on every anonymous
+    page view, and marked a non-empty anonymous session as not fresh), and without touching
+    an empty session after each request."""
 
     def _session_protection_failed(self):
-        if not session:
+        if "_user_id" not in session:
+            # Nobody signed in: nothing to protect. Flask-Login marked such a session
+            # "_fresh": False, which wrote the cookie again on every page an anonymous visitor
+            # opened; a request answered at the same time (the browser's /favicon.ico 404)
+            # then put back the cookie from before, undoing a language just chosen.
             return False
         return super()._session_protection_failed()
 

@@ -87,3 +87,15 @@ def test_rate_limit_storage_down_answers_try_again_and_stores_nothing(make_app, 
     assert login.status_code == 503
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_an_anonymous_page_view_leaves_the_session_cookie_alone(app):
+    """Only a signed-in session is protected (and so rewritten): a 404 answered beside a
+    language switch must not put back the cookie from before it (the browser's favicon)."""
+    client = app.test_client()
+    assert client.get("/login").headers.get("Set-Cookie")  # the form's CSRF token
+    for path in ("/favicon.ico", "/login", "/"):
+        assert client.get(path).headers.get("Set-Cookie") is None, path
+    assert client.get("/lang/en").headers.get("Set-Cookie")
+    assert client.get("/favicon.ico").headers.get("Set-Cookie") is None
+    assert 'lang="en"' in client.get("/login").get_data(as_text=True)
