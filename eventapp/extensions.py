@@ -1,4 +1,4 @@
-"""Extension objects only; create_app() binds them with init_app (Talisman's options: web/security.py)."""
+"""Extension objects only; create_app() binds them with init_app (security headers: web/security.py)."""
 from functools import partial
 
 import click
@@ -11,11 +11,9 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-from werkzeug.datastructures import Headers
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -152,44 +150,6 @@ class LeanLimiter(Limiter):
 # Per-address limits stay high by default (a whole municipality signs up from behind one
 # address); the tight limits are keyed on the email address or account instead.
 limiter = LeanLimiter(key_func=get_remote_address, default_limits=[])
-
-
-class FixedTalisman(Talisman):
-    """Talisman with its headers worked out once. Our options are the same for every view and
-    request (no per-view @talisman options, no CSP nonces), yet Talisman parsed the policy and
-    looked up each view's options on every response: a tenth of a hello-world's time. Only
-    Strict-Transport-Security depends on the request, and Talisman still decides it."""
-
-    _fixed = None
-
-    def init_app(self, app, **options):
-        self._fixed = None  # worked out again for these options on the first response
-        super().init_app(app, **options)
-        # Talisman's two before-request hooks do nothing with our options (no redirect to
-        # https: nginx does it; no CSP nonce): not called at all then.
-        before = app.before_request_funcs.get(None, [])
-        if not self.force_https:
-            before[:] = [f for f in before if f != self._force_https]
-        if not self.content_security_policy_nonce_in:
-            before[:] = [f for f in before if f != self._make_nonce]
-
-    def _set_response_headers(self, response):
-        if self._fixed is None:
-            headers, options = Headers(), self._get_local_options()
-            self._set_feature_policy_headers(headers, options)
-            self._set_permissions_policy_headers(headers, options)
-            self._set_document_policy_headers(headers, options)
-            self._set_frame_options_headers(headers, options)
-            self._set_content_security_policy_headers(headers, options)
-            self._set_referrer_policy_headers(headers)
-            self._fixed = list(headers.items())
-        for name, value in self._fixed:
-            response.headers[name] = value
-        self._set_hsts_headers(response.headers)
-        return response
-
-
-talisman = FixedTalisman()
 
 
 class OpenApi(Api):

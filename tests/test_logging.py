@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 from werkzeug.serving import make_server
 
+from eventapp.web import logging_setup
 from eventapp.web.access import access
 from tests.conftest import free_port
 from tests.helpers import log_output
@@ -96,3 +97,39 @@ def test_the_development_server_logs_no_sign_in_or_manage_token(app, caplog):
     for path in ("/manage/<redacted>", "/manage/<redacted>/data", "/password/set/<redacted>",
                  "/login/token/<redacted>"):
         assert f'"GET {path} HTTP/1.1" 404' in text
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_request_line_written_straight_to_our_handler_reads_as_logging_writes_it(
+        make_app, fmt):
+    """With our handler the only one (no caplog here), the request line skips the logging
+    module's record and is written by the formatter directly: the same line either way."""
+    app = make_app(LOG_FORMAT=fmt)
+    client = app.test_client()
+    root = logging.getLogger()
+    handler = next(h for h in root.handlers if getattr(h, "eventapp", False))
+    pytests_handlers = [h for h in root.handlers if h is not handler]
+    for other in pytests_handlers:  # as in production: ours alone
+        root.removeHandler(other)
+    try:
+        assert logging_setup._sole_handler() is handler
+        with log_output() as output:
+            client.get("/manage/SeCrEtToKeN.abc?x=1", headers={"X-Request-ID": "direct-1"})
+    finally:
+        for other in pytests_handlers:
+            root.addHandler(other)
+    assert logging_setup._sole_handler() is None  # pytest's handlers back: logging's own path
+    [line] = [line for line in output.getvalue().splitlines() if "eventapp.request" in line]
+    record = logging.getLogger("eventapp.request").makeRecord(
+        "eventapp.request", logging.INFO, "(request)", 0, "request", (), None,
+        extra={"fields": {"method": "GET", "path": "/manage/<redacted>", "status": 404,
+                          "duration_ms": 0.0}, "request_id": "direct-1"})
+    expected = handler.formatter.format(record)
+    if fmt == "json":
+        got, want = json.loads(line), json.loads(expected)
+        assert got.pop("duration_ms") >= 0 and want.pop("duration_ms") == 0.0
+        assert got.pop("ts")[:16] == want.pop("ts")[:16] and got == want
+    else:
+        assert re.sub(r"duration_ms=\S+", "", line)[24:] == re.sub(
+            r"duration_ms=\S+", "", expected)[24:]
+    assert "SeCrEtToKeN" not in output.getvalue()

@@ -27,6 +27,38 @@ def test_https_deployments_get_hsts_and_secure_cookies(make_app, inbox):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_security_headers_come_once_on_every_answer_and_a_views_own_header_wins(app):
+    """security.ResponseHeaders appends them to what the server sends: error pages and static
+    files get them too, never twice, and a view that sets one itself keeps its value."""
+    from eventapp.web.access import access
+
+    @app.get("/__test/own-frame-options")
+    @access("public")
+    def own():
+        return "own", 200, {"X-Frame-Options": "SAMEORIGIN", "X-Request-ID": "view-1"}
+
+    client = app.test_client()
+    for path in ("/", "/no/such/page", "/static/app.css"):
+        response = client.get(path)
+        for name in ("Content-Security-Policy", "X-Frame-Options", "X-Request-ID"):
+            assert len(response.headers.getlist(name)) == 1, (path, name)
+    response = client.get("/__test/own-frame-options")
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("X-Request-ID") == ["view-1"]
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_hsts_only_for_an_https_site_asked_over_https(make_app):
+    https_app = make_app(BASE_URL="https://anmalan.example.se", TRUSTED_PROXIES=1)
+    http_app = make_app(BASE_URL="http://127.0.0.1:5000", TRUSTED_PROXIES=1)
+    asked_over_https = {"X-Forwarded-Proto": "https"}
+    assert "Strict-Transport-Security" in https_app.test_client().get(
+        "/healthz", headers=asked_over_https).headers
+    assert "Strict-Transport-Security" not in https_app.test_client().get("/healthz").headers
+    assert "Strict-Transport-Security" not in http_app.test_client().get(
+        "/healthz", headers=asked_over_https).headers
+
+
 def test_sign_ups_are_rate_limited_per_email_address(make_app, inbox):
     """Counted are the sign-ups made: refusals ("already registered") cost nothing, so a
     stranger cannot use up someone's sign-ups (notes/redteam-2.md, b)."""
