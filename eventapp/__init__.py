@@ -105,6 +105,10 @@ def register_extensions(app):
     # with everything typed); CSRFProtect only provides csrf_token() for templates here.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
+    if not app.config["WTF_CSRF_CHECK_DEFAULT"]:
+        # Its before-request hook then returns at once on every request: not called at all.
+        hooks = app.before_request_funcs[None]
+        hooks[:] = [hook for hook in hooks if getattr(hook, "__name__", "") != "csrf_protect"]
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     limiter.init_app(app)

@@ -10,7 +10,8 @@ personal data, so no browser or proxy may keep it (`Cache-Control: no-store`).
 """
 import functools
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, redirect, request, url_for
+from flask.globals import request_ctx
 from flask_login import current_user
 
 RULES = ("public", "manage_token", "signed_in", "organiser", "lead", "api_token")
@@ -43,7 +44,8 @@ def access(rule, personal=None):
 
 def no_store_for_personal_pages(response):
     """after_request: what a personal page answered (its errors and exports too) is not kept."""
-    view = current_app.view_functions.get(request.endpoint)
+    ctx = request_ctx._get_current_object()  # one look through the proxy for app and request
+    view = ctx.app.view_functions.get(ctx.request.endpoint)
     if getattr(view, "personal", False):
         response.headers["Cache-Control"] = "no-store"
     return response

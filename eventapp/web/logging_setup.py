@@ -26,6 +26,7 @@ REQUEST_ID = "eventapp.request_id"
 STARTED = "eventapp.started"
 REDACTED = "<redacted>"
 # Paths whose segment after the prefix is a credential, also when no route matched.
+SECRET_PREFIX = "/manage/"
 SECRET_SEGMENTS = re.compile(r"^(/manage/)[^/]+")
 # The request line inside werkzeug's access log line ("GET /path?query HTTP/1.1").
 REQUEST_LINE = re.compile(r"(?P<method>[A-Z]+) (?P<target>/\S*) (?P<version>HTTP/\d(?:\.\d)?)")
@@ -173,15 +174,16 @@ def _log_unfinished_request(exc):
 
 
 def _log_request(status):
-    environ = request.environ
+    req = request._get_current_object()  # once: each look through the proxy costs ~1 µs
+    environ = req.environ
     started = environ.get(STARTED)
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
     environ["eventapp.request_logged"] = True
     if not request_log.isEnabledFor(logging.INFO):
         return
     fields = {
-        "method": request.method,
-        "path": redact_path(request.path, request.view_args),
+        "method": req.method,
+        "path": redact_path(req.path, req.view_args),
         "status": status,
         "duration_ms": duration_ms,
     }
@@ -228,9 +230,13 @@ def _sole_handler():
 
 def redact_path(path, view_args=None):
     """The path with every token-like URL argument replaced by <redacted>."""
-    secrets_in_path = {
-        str(value) for name, value in (view_args or {}).items() if "token" in name.lower()
-    }
-    if secrets_in_path:
-        path = "/".join(REDACTED if part in secrets_in_path else part for part in path.split("/"))
-    return SECRET_SEGMENTS.sub(r"\1" + REDACTED, path)
+    if view_args:
+        secrets_in_path = {
+            str(value) for name, value in view_args.items() if "token" in name.lower()
+        }
+        if secrets_in_path:
+            path = "/".join(REDACTED if part in secrets_in_path else part
+                            for part in path.split("/"))
+    if path.startswith(SECRET_PREFIX):
+        path = SECRET_SEGMENTS.sub(r"\1" + REDACTED, path)
+    return path

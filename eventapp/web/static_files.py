@@ -4,6 +4,7 @@ Flask does not fingerprint static files. At startup we hash every file under sta
 url_for('static', filename='app.css') then gives /static/app.css?v=<hash>. A new deploy
 with a changed file gives a new URL, so a long cache never serves a stale stylesheet.
 """
+import functools
 import hashlib
 from pathlib import Path
 
@@ -35,17 +36,23 @@ def init_app(app):
             if version:
                 values["v"] = version
 
-    @app.after_request
-    def cache_fingerprinted(response):
+    send_static_file = app.view_functions.get("static")
+    if send_static_file is None:
+        return
+
+    # Wrapped around the static view (not an after-request hook, which every page paid for).
+    @functools.wraps(send_static_file)
+    def cache_fingerprinted(filename):
+        response = send_static_file(filename=filename)
         # Only the URL of the current content is cacheable for a year (when Flask serves it;
         # behind nginx, nginx serves /static/ itself with the same header).
-        if request.endpoint != "static":
-            return response
         wanted = request.args.get("v")
         if (response.status_code in (200, 304) and wanted
-                and wanted == versions.get((request.view_args or {}).get("filename"))):
+                and wanted == versions.get(filename)):
             response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True
         return response
+
+    app.view_functions["static"] = cache_fingerprinted

@@ -32,10 +32,11 @@ def load_user(session_id):
 @bp.after_app_request
 def _keep_session_seen(response):
     """Keep "last seen" (the idle limit counts from it) without a write on every page."""
-    user = g.get("_login_user")
-    login = getattr(user, "login_session", None)
+    login = getattr(g.get("_login_user"), "login_session", None)
+    if login is None:
+        return response
     now = utcnow()
-    if login is not None and account_rules.session_seen_long_ago(login.last_seen_at, now):
+    if account_rules.session_seen_long_ago(login.last_seen_at, now):
         try:
             accounts.note_session_seen(login.id, now)
         except Busy:
