@@ -71,6 +71,11 @@ class KeyValueFormatter(logging.Formatter):
             line += "\n" + self.formatException(record.exc_info)
         return line
 
+    @classmethod
+    def request_line(cls, created, request_id, method, path, status, duration_ms):
+        return cls.line(created, "INFO", "eventapp.request", request_id, "request", {
+            "method": method, "path": path, "status": status, "duration_ms": duration_ms})
+
     @staticmethod
     def line(created, level, name, request_id, message, fields):
         line = f"{_timestamp(created)} {level} {name} request_id={request_id} {message}"
@@ -99,6 +104,19 @@ class JsonFormatter(logging.Formatter):
         if exc:
             entry["exc"] = exc
         return _to_json(entry)
+
+    @staticmethod
+    def request_line(created, request_id, method, path, status, duration_ms):
+        """line() for a request line, its fields known: the same text, put together directly
+        (a dict and the encoder were half of the line's cost)."""
+        return (f'{{"ts": "{_timestamp(created)}", "level": "INFO", "logger": "eventapp.request", '
+                f'"request_id": {_json_text(request_id)}, "message": "request", '
+                f'"method": {_json_text(method)}, "path": {_json_text(path)}, '
+                f'"status": {status:d}, '
+                f'"duration_ms": {"null" if duration_ms is None else repr(duration_ms)}}}')
+
+
+_json_text = json.encoder.encode_basestring  # a str as JSON, non-ASCII kept (ensure_ascii=False)
 
 
 FORMATTERS = {"text": KeyValueFormatter, "json": JsonFormatter}
@@ -181,18 +199,13 @@ def _log_request(status):
     environ["eventapp.request_logged"] = True
     if not request_log.isEnabledFor(logging.INFO):
         return
-    fields = {
-        "method": req.method,
-        "path": redact_path(req.path, req.view_args),
-        "status": status,
-        "duration_ms": duration_ms,
-    }
+    method, path = req.method, redact_path(req.path, req.view_args)
     handler = _sole_handler()
     if handler is not None:
         # The line written straight to our handler's stream, as its emit() would: a
         # LogRecord, the walk to the root logger and the filters cost half of the line's time.
-        line = handler.formatter.line(time.time(), "INFO", request_log.name,
-                                      environ.get(REQUEST_ID, "-"), "request", fields)
+        line = handler.formatter.request_line(time.time(), environ.get(REQUEST_ID, "-"),
+                                              method, path, status, duration_ms)
         handler.acquire()
         try:
             handler.stream.write(line + handler.terminator)
@@ -202,6 +215,7 @@ def _log_request(status):
             pass
         finally:
             handler.release()
+    fields = {"method": method, "path": path, "status": status, "duration_ms": duration_ms}
     # The record made directly: Logger.info() would first walk the stack for the caller's
     # file and line, which no format of ours shows.
     request_log.handle(request_log.makeRecord(
