@@ -1,5 +1,8 @@
 """Flask's signed-cookie session, with its signing serializer made once per key rather than on
-every request (Flask builds a new URLSafeTimedSerializer for each request's open and save)."""
+every request (Flask builds a new URLSafeTimedSerializer for each request's open and save),
+and nothing done for a request that brings no cookie and leaves the session alone (Flask
+parsed the Cookie header, which walks the whole WSGI environ, and looked up seven cookie
+settings before finding there was nothing to save)."""
 from flask.sessions import SecureCookieSessionInterface
 
 
@@ -17,6 +20,16 @@ class SessionCookies(SecureCookieSessionInterface):
             self._serializers.clear()
             serializer = self._serializers[keys] = super().get_signing_serializer(app)
         return serializer
+
+    def open_session(self, app, request):
+        if "HTTP_COOKIE" not in request.environ and app.secret_key:
+            return self.session_class()  # no cookie at all: a new, empty session
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if not (session or session.modified or session.accessed):
+            return  # nothing in it, nothing changed, nobody looked: no cookie, no Vary
+        super().save_session(app, session, response)
 
 
 def init_app(app):

@@ -18,6 +18,21 @@ def test_every_page_sends_strict_security_headers(client):
     assert "Strict-Transport-Security" not in response.headers  # plain http: no HSTS
 
 
+def test_no_cookie_is_made_or_varied_on_for_an_answer_that_keeps_nothing(app):
+    """web/session_cookie.py skips a session nobody sent, changed or looked at; one that
+    is looked at or changed still works as Flask's."""
+    client = app.test_client(use_cookies=False)
+    response = client.get("/healthz")
+    assert "Set-Cookie" not in response.headers and "Cookie" not in response.vary
+    response = client.get("/login")
+    assert "Cookie" in response.vary  # the language is looked up in the session
+    assert "session=" in response.headers["Set-Cookie"]  # and the form's CSRF token kept
+    browser = app.test_client()
+    assert "Logga in" in browser.get("/login").get_data(as_text=True)
+    assert browser.get("/lang/en").status_code == 302
+    assert "<html lang=\"en\">" in browser.get("/login").get_data(as_text=True)
+
+
 def test_https_deployments_get_hsts_and_secure_cookies(make_app, inbox):
     app = make_app(BASE_URL="https://anmalan.example.se", SESSION_COOKIE_SECURE=True, TRUSTED_PROXIES=1)
     client = app.test_client()
