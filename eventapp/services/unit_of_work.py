@@ -217,9 +217,6 @@ def insert_now(obj):
     set foreign keys as ids; relationships set on it are not followed."""
     mapper = inspect(obj).mapper
     table = mapper.local_table
-    statement = _INSERTS.get(table)
-    if statement is None:
-        statement = _INSERTS[table] = table.insert().returning(*table.c)
     given = obj.__dict__
     values, filled = {}, []
     for prop in mapper.column_attrs:
@@ -229,9 +226,19 @@ def insert_now(obj):
             filled.append((prop.key, column))
         else:
             values[column.key] = given[prop.key]
-    row = db.session.connection().execute(statement, values).one()._mapping
-    for key, column in filled:  # what the database or a column default gave it
-        setattr(obj, key, row[column])
+    # Only the columns the database or a default filled in come back: the driver describes
+    # every column returned (a registration has twenty), and the rest we sent ourselves.
+    shape = (table, tuple(key for key, _column in filled))
+    statement = _INSERTS.get(shape)
+    if statement is None:
+        statement = table.insert()
+        if filled:
+            statement = statement.returning(*(c for _k, c in filled))
+        _INSERTS[shape] = statement
+    result = db.session.connection().execute(statement, values)
+    row = result.one() if filled else ()
+    for (key, _column), value in zip(filled, row):  # what the database or a default gave it
+        setattr(obj, key, value)
     make_transient_to_detached(obj)
     db.session.add(obj)
     return obj
