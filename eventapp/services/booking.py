@@ -89,7 +89,9 @@ def _seats_and_registered(sessions, event_id, key):
     sessions = list(sessions)
     if not sessions:
         return {}, _has_active_registration(event_id, key)
-    rows = db.session.execute(_SEATS_AND_REGISTERED, {
+    # On the session's connection: a plain statement, nothing for the ORM to do (its execute
+    # path costs more than the statement).
+    rows = db.session.connection().execute(_SEATS_AND_REGISTERED, {
         "ids": [s.id for s in sessions], "event_id": event_id, "key": key}).all()
     confirmed = {session_id: count for session_id, count, _registered in rows}
     states = {s.id: capacity.SeatState(s.capacity, confirmed[s.id], s.waitlist_enabled)
