@@ -158,8 +158,8 @@ def begin_write(keep_loaded=False):
     without reading it again. Rows whose values matter are re-read under lock anyway.
     On PostgreSQL the read transaction simply goes on as the write transaction: in READ
     COMMITTED every statement sees what was committed before it, so this is the same as a new
-    transaction, without the COMMIT, the pool's ping and the BEGIN (three round trips, a
-    fifth of a sign-up's CPU). SQLite cannot do that: its read snapshot would stay old.
+    transaction, without the COMMIT, the pool's ping and the BEGIN (three round trips per
+    sign-up). SQLite cannot do that: its read snapshot would stay old.
     """
     session = db.session()
     if session.info.get(_WRITING):
