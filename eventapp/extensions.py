@@ -1,8 +1,9 @@
 """Extension objects only; create_app() binds them with init_app (security headers: web/security.py)."""
+import time
 from functools import partial
 
 import click
-from flask import request, session
+from flask import g, has_request_context, request, session
 from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -12,6 +13,9 @@ from flask_mail import Mail
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import RedisStorage
+from limits.strategies import FixedWindowRateLimiter
+from limits.util import WindowStats
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -107,6 +111,8 @@ class LeanLimiter(Limiter):
 
     def init_app(self, app):
         super().init_app(app)
+        if type(self._limiter) is FixedWindowRateLimiter and type(self._storage) is RedisStorage:
+            self._limiter = FixedWindowCountedOnce(self._storage)
         after = app.after_request_funcs.get(None, [])
         for i, hook in enumerate(after):
             if isinstance(hook, partial) and hook.args == (self,):
@@ -145,6 +151,40 @@ class LeanLimiter(Limiter):
     def _release_when_limited(self, exc=None):
         if self._limit_looked_at():
             self._Limiter__release_context(exc)
+
+
+class FixedWindowCountedOnce(FixedWindowRateLimiter):
+    """Flask-Limiter's fixed window on Redis, whose hit also tells what it counted. For the
+    X-RateLimit headers Flask-Limiter read the window again after the view (a GET and a TTL:
+    two more round trips to Redis on every limited POST) to learn what the hit had just
+    counted. The hit now answers the count and the time left in one script, and the headers
+    of this request use that; the counting itself is Flask-Limiter's (same key, same expiry)."""
+
+    _HIT = """
+    local current = redis.call("incrby", KEYS[1], ARGV[2])
+    if tonumber(current) == tonumber(ARGV[2]) then
+        redis.call("expire", KEYS[1], ARGV[1])
+    end
+    return {current, redis.call("ttl", KEYS[1])}
+    """
+
+    def __init__(self, storage):
+        super().__init__(storage)
+        self._hit_script = storage.get_connection().register_script(self._HIT)
+
+    def hit(self, item, *identifiers, cost=1):
+        key = item.key_for(*identifiers)
+        count, ttl = self._hit_script([self.storage.prefixed_key(key)], [item.get_expiry(), cost])
+        if has_request_context():
+            # As get_window_stats() would answer it right after this hit.
+            g.setdefault("limit_windows", {})[key] = WindowStats(
+                max(ttl, 0) + time.time(), max(0, item.amount - count))
+        return count <= item.amount
+
+    def get_window_stats(self, item, *identifiers):
+        counted = g.get("limit_windows") if has_request_context() else None
+        window = counted.get(item.key_for(*identifiers)) if counted else None
+        return window or super().get_window_stats(item, *identifiers)
 
 
 # Per-address limits stay high by default (a whole municipality signs up from behind one

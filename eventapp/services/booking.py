@@ -74,6 +74,31 @@ def seat_states(sessions):
             for s in sessions}
 
 
+_SEATS_AND_REGISTERED = (
+    select(DialogueSession.id, func.count(SessionChoice.id), _ACTIVE_WITH_KEY.exists())
+    .outerjoin(SessionChoice, (SessionChoice.session_id == DialogueSession.id)
+               & (SessionChoice.state == SessionChoice.CONFIRMED))
+    .where(DialogueSession.id.in_(bindparam("ids", expanding=True)))
+    .group_by(DialogueSession.id)
+)
+
+
+def _seats_and_registered(sessions, event_id, key):
+    """({session id: SeatState} for locked sessions, whether someone active in the event has
+    this address key), in one statement."""
+    sessions = list(sessions)
+    if not sessions:
+        return {}, _has_active_registration(event_id, key)
+    # On the session's connection: a plain statement, nothing for the ORM to do (its execute
+    # path costs more than the statement).
+    rows = db.session.connection().execute(_SEATS_AND_REGISTERED, {
+        "ids": [s.id for s in sessions], "event_id": event_id, "key": key}).all()
+    confirmed = {session_id: count for session_id, count, _registered in rows}
+    states = {s.id: capacity.SeatState(s.capacity, confirmed[s.id], s.waitlist_enabled)
+              for s in sessions}
+    return states, rows[0][2]
+
+
 def _next_place(session, state=None):
     """(choice state, waiting-list number) for one more person in a locked session: a seat
     while there is one, else the next number. `state`: its SeatState, if counted already."""
@@ -140,14 +165,17 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     clean = capacity.validate_choices(blocks, choices)
     ranked = preferences.validate_rankings(event, rankings or {}) if source != "walk_in" else {}
     key = signup.email_key(details.email) if details.email else f"walk-in:{uuid.uuid4()}"
-    if _has_active_registration(event.id, key):
-        raise AlreadyRegistered()
+    # Locks first, then inserts: the order in which sign-ups get their seats is lock order.
     if event.capacity is not None:
         lock_rows(Event, [event.id])
-        capacity.ensure_event_has_room(event.capacity, _active_count(event.id))
-    # Locks first, then inserts: the order in which sign-ups get their seats is lock order.
     sessions = lock_rows(DialogueSession, clean.values())
-    states = seat_states(sessions.values()) if sessions else {}
+    # Whether the address is registered already is asked in the statement that counts the
+    # seats (one round trip less per sign-up); it is answered before any capacity rule.
+    states, already = _seats_and_registered(sessions.values(), event.id, key)
+    if already:
+        raise AlreadyRegistered()
+    if event.capacity is not None:
+        capacity.ensure_event_has_room(event.capacity, _active_count(event.id))
     if source == "walk_in":
         for session_id in sorted(clean.values()):
             if states[session_id].seats_left <= 0:

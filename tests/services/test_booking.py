@@ -185,3 +185,12 @@ def test_outbox_rows_hold_no_live_link(ctx):
     booking.send_manage_link(event.id, "deltagare1@example.org", utcnow())
     for message in db.session.scalars(select(OutboxMessage)):
         assert "manage" not in repr(message.payload)
+
+
+def test_an_address_signed_up_already_is_told_so_even_when_the_day_and_its_session_are_full(ctx):
+    # Asked with the seat count (after the locks), yet still answered before any capacity
+    # rule: "you are registered already", never "full", for somebody who has a place.
+    event = make_event(capacities=(1, 1), waitlist=False, capacity=1)
+    sign_up(event, 1)
+    with pytest.raises(AlreadyRegistered):
+        sign_up(event, 1)
