@@ -13,6 +13,7 @@ sends it again. We commit after every single message to keep that window one mes
 that commit does not wait for the disk (relaxed_connection): a machine crash may lose a "sent"
 mark, which means one duplicate, never a lost message.
 """
+import gc
 import logging
 import os
 import smtplib
@@ -295,10 +296,20 @@ def deliver_due(now=None, owner=None, limit=None):
     return counts
 
 
+def leave_startup_objects_to_refcounting():
+    """Once, when a worker process has started: the app's own objects (modules, templates,
+    mappers; over 100,000 of them) are moved out of the garbage collector's sight. Every full
+    collection walked them all again, about 0.1 s each, every few batches; now it walks the
+    batches' objects only. Collected first, so no garbage is kept (gc.freeze)."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_worker(poll_seconds=None, stop=lambda: False):
     """Deliver forever: a batch, then a short sleep when there was nothing to do."""
     poll_seconds = poll_seconds or current_app.config["OUTBOX_POLL_SECONDS"]
     owner = worker_id()
+    leave_startup_objects_to_refcounting()
     log.info("mail worker %s started", owner)
     while not stop():
         try:
