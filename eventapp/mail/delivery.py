@@ -123,10 +123,12 @@ class _SentMarks:
     checkout for the batch; relaxed_connection: the commit does not wait for the disk).
 
     The UPDATE goes to the driver's cursor as plain SQL, each one its own autocommitted
-    statement: through SQLAlchemy the same mark cost BEGIN, UPDATE and COMMIT on SQLite and
-    about as much Python again as the UPDATE itself (issue 16). psycopg prepares a statement
-    it sees repeatedly, so PostgreSQL parses and plans it once per connection. Being plain
-    driver calls, these UPDATEs do not pass SQLAlchemy's statement events."""
+    statement (relaxed_connection's psycopg connection is in autocommit; pysqlite is left in
+    autocommit by install_sqlite_locking, and nothing opens a transaction on this one).
+    Through SQLAlchemy the same mark cost BEGIN, UPDATE and COMMIT on SQLite and about as
+    much Python again as the UPDATE itself (issue 16). psycopg prepares a statement it sees
+    repeatedly, so PostgreSQL parses and plans it once per connection. Being plain driver
+    calls, these UPDATEs do not pass SQLAlchemy's statement events."""
 
     def __init__(self, connection):
         dialect = connection.dialect
