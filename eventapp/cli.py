@@ -112,11 +112,13 @@ def register(app):
     @click.option("--batches", default=100, help="Stop after this many batches.")
     def deliver_mail_command(batches):
         """Deliver every message that is due, then exit (for cron)."""
-        from .mail.delivery import deliver_due, worker_id
+        from .mail.delivery import deliver_due, leave_startup_objects_to_refcounting, worker_id
         from .services.allocation import allocate_due
         from .services.reminders import queue_due_reminders
         from .util.time import utcnow
 
+        # As the mail worker does: a run may deliver thousands of messages.
+        leave_startup_objects_to_refcounting()
         owner = worker_id()
         totals = {"reminder_messages_queued": queue_due_reminders(utcnow()),
                   "allocations_computed": allocate_due(utcnow())}
