@@ -10,8 +10,8 @@ with before the real benchmark (bench/run.py) is run on a quiet machine.
     .venv/bin/python bench/profile.py post list --database postgresql
     .venv/bin/python bench/profile.py post --pyinstrument      # where a sign-up POST goes
 
-Scenarios: bare (bench/bare.py's hello-world), hello (our /__bench/hello), event, form,
-post (a sign-up POST with a new email each time; cookie and CSRF token from one form GET),
+Scenarios: bare (bench/bare.py's hello-world), hello (our /__bench/hello), event, form (these
+four without cookies, as wrk sends them: each request a new visitor), post (a sign-up POST with a new email each time; cookie and CSRF token from one form GET),
 list (the lead's attendee list of 500 people, signed in as an organiser).
 """
 import argparse
@@ -87,7 +87,10 @@ def profile(name, data, args):
     else:
         from bench.wsgi import create_bench_app
         app = _app_once(create_bench_app)
-    client = app.test_client()
+    # wrk sends no cookie for the GET scenarios: each request is a new visitor (for the form,
+    # a new session, CSRF token and Set-Cookie every time). A client that kept cookies would
+    # hide that cost.
+    client = app.test_client(use_cookies=name in ("post", "list"))
     one = _scenario(name, client, data)
     for _ in range(5):
         one()

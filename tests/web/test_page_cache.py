@@ -1,4 +1,8 @@
 """The short-lived page cache: shared HTML, but every visitor's own CSRF token."""
+from flask import session
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from itsdangerous import URLSafeTimedSerializer
+
 from eventapp.web import pagecache
 from tests.factories import make_event, make_user, sign_up
 from tests.helpers import CSRF, login, text_of
@@ -22,6 +26,23 @@ def test_cached_sign_up_forms_give_each_visitor_their_own_working_token(make_app
         assert response.status_code == 302, text_of(response)
     assert tokens[0] != tokens[1]
     pagecache.clear()
+
+
+def test_the_cache_makes_the_tokens_flask_wtf_makes_and_checks(make_app):
+    app = make_app()
+    flask_wtf = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    with app.test_request_context("/"):
+        token = pagecache.csrf_token()
+        value = session["csrf_token"]
+        assert len(value) == 40 and flask_wtf.loads(token) == value
+        # The same payload as Flask-WTF's own token (only the second it was signed may differ).
+        assert token.split(".")[0] == flask_wtf.dumps(value).split(".")[0]
+        validate_csrf(token)
+        # The form rendered after it, in the same request, carries the same token.
+        assert generate_csrf() == token == pagecache.csrf_token()
+    with app.test_request_context("/"):
+        session["csrf_token"] = value  # the same visitor, a later page: the same session value
+        assert flask_wtf.loads(pagecache.csrf_token()) == value
 
 
 def test_the_event_page_is_reused_for_anonymous_visitors_but_never_for_staff(make_app, inbox):
