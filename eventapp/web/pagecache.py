@@ -14,8 +14,8 @@ import time
 
 from flask import current_app, g, request, session
 from flask_login import current_user
-from itsdangerous import URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode, want_bytes
+
+from .signing import LeanURLSafeTimedSerializer, serializer_for
 
 _TOKEN = b"\x00csrf-token\x00"
 _lock = threading.Lock()
@@ -67,7 +67,7 @@ def csrf_token():
     """The visitor's CSRF token, as Flask-WTF's generate_csrf makes it (the same token for the
     whole request, its random value kept in the session, checked by Flask-WTF's validate_csrf
     on the POST), with a serializer made once per key instead of once per call and without
-    zlib (see _TokenSerializer). A form's own csrf_token field, rendered later in the same
+    zlib (web/signing.py). A form's own csrf_token field, rendered later in the same
     request, gives this token too."""
     config = current_app.config
     field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
@@ -76,29 +76,9 @@ def csrf_token():
         if not isinstance(value, str):
             value = session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
         secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        setattr(g, field, _token_serializer(secret_key).dumps(value))
+        setattr(g, field, serializer_for(LeanURLSafeTimedSerializer, secret_key,
+                                         "wtf-csrf-token").dumps(value))
     return g.get(field)
-
-
-class _TokenSerializer(URLSafeTimedSerializer):
-    """Flask-WTF's token serializer (salt "wtf-csrf-token"), but without trying zlib on every
-    token: itsdangerous compresses each payload and keeps the result only when it is shorter,
-    which a quoted 40-hex-digit token never is, and setting up zlib cost more than the rest of
-    the signing together. The tokens are the ones Flask-WTF makes, byte for byte."""
-
-    def dump_payload(self, obj):
-        return base64_encode(want_bytes(self.serializer.dumps(obj, **self.serializer_kwargs)))
-
-
-_serializers = {}
-
-
-def _token_serializer(secret_key):
-    serializer = _serializers.get(secret_key)
-    if serializer is None:
-        _serializers.clear()  # a new key (tests make apps with their own): the old one is done
-        serializer = _serializers[secret_key] = _TokenSerializer(secret_key, salt="wtf-csrf-token")
-    return serializer
 
 
 def cached_answer(key, build):

@@ -1,9 +1,12 @@
 """Flask's signed-cookie session, with its signing serializer made once per key rather than on
-every request (Flask builds a new URLSafeTimedSerializer for each request's open and save),
+every request (Flask builds a new URLSafeTimedSerializer for each request's open and save)
+and no zlib attempt on a small session (web/signing.py),
 and nothing done for a request that brings no cookie and leaves the session alone (Flask
 parsed the Cookie header, which walks the whole WSGI environ, and looked up seven cookie
 settings before finding there was nothing to save)."""
 from flask.sessions import SecureCookieSessionInterface
+
+from .signing import LeanURLSafeTimedSerializer
 
 
 class SessionCookies(SecureCookieSessionInterface):
@@ -18,7 +21,12 @@ class SessionCookies(SecureCookieSessionInterface):
         serializer = self._serializers.get(keys)
         if serializer is None:
             self._serializers.clear()
-            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+            # As Flask makes it (fallback keys first, the current key last), writing the same
+            # cookies without trying zlib on a small session (web/signing.py).
+            serializer = self._serializers[keys] = LeanURLSafeTimedSerializer(
+                [*keys[1], keys[0]], salt=self.salt, serializer=self.serializer,
+                signer_kwargs={"key_derivation": self.key_derivation,
+                               "digest_method": self.digest_method})
         return serializer
 
     def open_session(self, app, request):

@@ -7,47 +7,18 @@ ids can come back (SQLite reuses the highest after a delete), so those links are
 they are recognised, and never open anything.
 """
 from flask import current_app
-from itsdangerous import BadSignature, Serializer, URLSafeSerializer, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..domain.signup import key_digest
+from .signing import LeanURLSafeSerializer, serializer_for
 
 _SALT = "manage-link"
 _FORMAT = "v2"
 
 
-class _ManageLinks(URLSafeSerializer):
-    """URLSafeSerializer writing the same links at a fraction of the cost (a reminder to 1,000
-    people signs 1,000 of them; issue 16). It tried zlib on every payload, most of a link's
-    cost, and kept the result only when shorter, which a uuid and two short values never are
-    (links never start with "." for it); and it built a new signer for every link."""
-
-    _signer = None
-
-    def dump_payload(self, obj):
-        # As URLSafeSerializer writes an uncompressed payload: compact JSON, base64. Reading
-        # (load_payload) still takes both forms.
-        return base64_encode(Serializer.dump_payload(self, obj))
-
-    def make_signer(self, salt=None):
-        if salt is not None and salt != self.salt:
-            return super().make_signer(salt)
-        if self._signer is None:
-            self._signer = super().make_signer()
-        return self._signer
-
-
-_serializers = {}
-
-
 def _serializer():
-    # One per key, not one per link.
-    key = current_app.config["SECRET_KEY"]
-    serializer = _serializers.get(key)
-    if serializer is None:
-        _serializers.clear()
-        serializer = _serializers[key] = _ManageLinks(key, salt=_SALT)
-    return serializer
+    # One per key, not one per link (a reminder to 1,000 people signs 1,000 links).
+    return serializer_for(LeanURLSafeSerializer, current_app.config["SECRET_KEY"], _SALT)
 
 
 def manage_token(registration):
