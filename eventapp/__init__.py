@@ -32,6 +32,12 @@ class EventApp(Flask):
             return func
         return super().ensure_sync(func)
 
+    def log_exception(self, exc_info):
+        """Flask's line for an unhandled error, with the path redacted as in our request line
+        (Flask wrote it as asked: a manage link's token went into the log)."""
+        path = logging_setup.redact_path(request.path, request.view_args)
+        self.logger.error(f"Exception on {path} [{request.method}]", exc_info=exc_info)
+
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -2,6 +2,7 @@
 import json
 import logging
 import re
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -133,3 +134,36 @@ def test_the_request_line_written_straight_to_our_handler_reads_as_logging_write
         assert re.sub(r"duration_ms=\S+", "", line)[24:] == re.sub(
             r"duration_ms=\S+", "", expected)[24:]
     assert "SeCrEtToKeN" not in output.getvalue()
+
+
+def test_a_live_link_is_redacted_also_when_no_route_matched_it(client, caplog):
+    """A trailing slash (404), another method (405) or a doubled slash (a redirect) of a
+    password, manage, email or sign-in link: the token never reaches the log (red team)."""
+    caplog.set_level(logging.INFO)
+    with log_output() as output:
+        client.get("/password/set/SeCrEtToKeN-1/")
+        client.put("/password/set/SeCrEtToKeN-2")
+        client.delete("/email/SeCrEtToKeN-3")
+        client.get("/manage//SeCrEtToKeN-4")
+        client.post("/login/token/SeCrEtToKeN-5")
+        client.get("/b\x1b[2J\x1b[31mRED")
+    text = output.getvalue()
+    assert "SeCrEtToKeN" not in text
+    assert "path=/password/set/<redacted>/" in text and "path=/manage/<redacted>" in text
+    assert "\x1b" not in text and "\\u001b[2J" in text  # escape codes written escaped
+
+
+def test_every_route_with_a_token_in_its_path_is_under_a_redacted_prefix(app):
+    for rule in app.url_map.iter_rules():
+        if "token" in rule.arguments:  # a credential (not an id such as token_id)
+            assert rule.rule.startswith(logging_setup.SECRET_PREFIXES), rule.rule
+
+
+def test_flasks_own_line_for_an_unhandled_error_has_the_path_redacted(app, caplog):
+    caplog.set_level(logging.ERROR)
+    with app.test_request_context("/manage/SeCrEtToKeN.abc/data"):
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            app.log_exception(sys.exc_info())
+    assert "SeCrEtToKeN" not in caplog.text and "/manage/<redacted>/data" in caplog.text

@@ -26,8 +26,11 @@ REQUEST_ID = "eventapp.request_id"
 STARTED = "eventapp.started"
 REDACTED = "<redacted>"
 # Paths whose segment after the prefix is a credential, also when no route matched.
-SECRET_PREFIX = "/manage/"
-SECRET_SEGMENTS = re.compile(r"^(/manage/)[^/]+")
+# Every route with a credential in its path lives under one of these (a test holds the URL
+# map to it): the segment after the prefix is redacted whether or not a route matched (a
+# 404, 405 or redirect of a live link is logged too), doubled slashes included.
+SECRET_PREFIXES = ("/manage/", "/password/set/", "/email/", "/login/token/")
+SECRET_SEGMENTS = re.compile(r"^(/manage|/password/set|/email|/login/token)/+[^/]+")
 # The request line inside werkzeug's access log line ("GET /path?query HTTP/1.1").
 REQUEST_LINE = re.compile(r"(?P<method>[A-Z]+) (?P<target>/\S*) (?P<version>HTTP/\d(?:\.\d)?)")
 
@@ -57,7 +60,8 @@ def _timestamp(created):
 
 def _plain(value):
     text = str(value)
-    if text and not re.search(r'[\s"=]', text):
+    # Control characters (a terminal's escape codes) are written escaped, as JSON writes them.
+    if text and not re.search(r'[\s"=\x00-\x1f\x7f]', text):
         return text
     return json.dumps(text, ensure_ascii=False)
 
@@ -251,6 +255,6 @@ def redact_path(path, view_args=None):
         if secrets_in_path:
             path = "/".join(REDACTED if part in secrets_in_path else part
                             for part in path.split("/"))
-    if path.startswith(SECRET_PREFIX):
-        path = SECRET_SEGMENTS.sub(r"\1" + REDACTED, path)
+    if path.startswith(SECRET_PREFIXES):
+        path = SECRET_SEGMENTS.sub(r"\1/" + REDACTED, path)
     return path
