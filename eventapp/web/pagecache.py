@@ -47,7 +47,9 @@ def cached_page(key, render, with_csrf=False):
     `with_csrf`: the page holds a form; each visitor still gets their own CSRF token, which
     is put into the cached HTML on the way out.
     """
-    if not cacheable():
+    # A page asked with a query string is rendered for that request alone: the page holds
+    # the query (the language links' way back), which is not part of the key.
+    if request.query_string or not cacheable():
         return render()
     full_key = (key, request.path, _locale())
     page = _lookup(full_key)

@@ -67,3 +67,17 @@ def test_the_event_page_is_reused_for_anonymous_visitors_but_never_for_staff(mak
     pagecache.clear()
     assert "4 platser kvar" in text_of(app.test_client().get(f"/events/{slug}"))
     pagecache.clear()
+
+
+def test_what_one_visitor_put_in_the_query_string_never_reaches_anothers_page(make_app):
+    """The page holds its query (the language links' way back), so a page asked with one is
+    neither cached nor served from the cache (red team, 2 December)."""
+    app = make_app(PAGE_CACHE_SECONDS=60)
+    pagecache.clear()
+    with app.app_context():
+        slug = make_event().slug
+    for path in (f"/events/{slug}", f"/events/{slug}/signup"):
+        asked = app.test_client().get(f"{path}?utm=%22INJECTED").get_data(as_text=True)
+        assert "INJECTED" in asked  # in the language links of that visitor's own page
+        assert "INJECTED" not in app.test_client().get(path).get_data(as_text=True)
+    pagecache.clear()
