@@ -24,6 +24,7 @@ SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # request's id and sends it back, leaves the id and the request's start time.
 REQUEST_ID = "eventapp.request_id"
 STARTED = "eventapp.started"
+LOGGED = "eventapp.request_logged"  # set once the request's line is written
 REDACTED = "<redacted>"
 # Paths whose segment after the prefix is a credential, also when no route matched.
 # Every route with a credential in its path lives under one of these (a test holds the URL
@@ -191,7 +192,7 @@ def _finish_request(response):
 
 def _log_unfinished_request(exc):
     # An exception that escaped every handler never reaches after_request; log it as a 500.
-    if exc is not None and not request.environ.get("eventapp.request_logged"):
+    if exc is not None and not request.environ.get(LOGGED):
         _log_request(500)
 
 
@@ -200,7 +201,7 @@ def _log_request(status):
     environ = req.environ
     started = environ.get(STARTED)
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
-    environ["eventapp.request_logged"] = True
+    environ[LOGGED] = True
     if not request_log.isEnabledFor(logging.INFO):
         return
     method, path = req.method, redact_path(req.path, req.view_args)

@@ -41,7 +41,6 @@ SECURITY_HEADERS = (
 STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
-
 class ResponseHeaders:
     """WSGI middleware: the request id and the security headers on every response.
 

@@ -1,9 +1,9 @@
-"""Flask's signed-cookie session, with its signing serializer made once per key rather than on
-every request (Flask builds a new URLSafeTimedSerializer for each request's open and save)
-and no zlib attempt on a small session (web/signing.py),
-and nothing done for a request that brings no cookie and leaves the session alone (Flask
-parsed the Cookie header, which walks the whole WSGI environ, and looked up seven cookie
-settings before finding there was nothing to save)."""
+"""Flask's signed-cookie session, with
+- its signing serializer made once per key, not for each request's open and save, and
+  without a zlib attempt on a small session (web/signing.py);
+- nothing done for a request that brings no cookie and leaves the session alone (Flask
+  parsed the Cookie header, which walks the whole WSGI environ, and looked up seven cookie
+  settings before finding there was nothing to save)."""
 from flask.sessions import SecureCookieSessionInterface
 
 from .signing import LeanURLSafeTimedSerializer
