@@ -1,5 +1,7 @@
 """Transactions you cannot misuse: one per use case, never nested, and a lock that is not
 granted in time answers "busy, try again" (503 with Retry-After), never a 500."""
+import sqlite3
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -107,6 +109,27 @@ def test_a_writer_waits_ten_seconds_for_a_lock_by_default(ctx, backend):
         assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 10_000
     else:
         assert db.session.execute(sa.text("SHOW lock_timeout")).scalar() == "10s"
+
+
+def test_a_writer_waiting_for_sqlites_lock_gets_it_once_free_and_keeps_its_timeout(
+        ctx, backend, database_url):
+    # SQLite: the wait for the write lock is ours (short sleeps), not SQLite's busy handler;
+    # the connection's busy timeout is the configured one again afterwards.
+    if backend != "sqlite":
+        pytest.skip("SQLite's write lock only; PostgreSQL waits in lock_timeout")
+    other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None,
+                            check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO lead (name, email, organisation) VALUES ('Först', '', '')")
+    released = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    released.start()
+    try:
+        add_lead_named("Sedan")
+    finally:
+        released.join()
+        other.close()
+    assert lead_names() == ["Först", "Sedan"]
+    assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 10_000
 
 
 def test_a_sign_up_that_waits_too_long_for_a_lock_is_told_to_try_again(
