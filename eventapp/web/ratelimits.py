@@ -10,10 +10,11 @@ Signing in is limited per account for browsers the account has not used before (
 moving window, so an attack leaves the owner waiting at most that window), and per browser
 for the owner's known browsers (web/devices.py), which a stranger's attempts never block.
 """
+import functools
 import math
 import time
 
-from flask import current_app
+from flask import current_app, request
 from limits import parse
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
@@ -31,8 +32,8 @@ def spend(setting, *key):
     Retry-After) when none is left. A moving window: no burst at a window's edge."""
     if not limiter.enabled:
         return
-    item = parse(current_app.config[setting])
-    strategy = MovingWindowRateLimiter(limiter.storage)
+    item = _limit(setting)
+    strategy = _moving_window(limiter.storage)
     if not strategy.hit(item, *key):
         reset_at = strategy.get_window_stats(item, *key).reset_time
         raise TooManyRequests(retry_after=max(1, math.ceil(reset_at - time.time())))
@@ -42,7 +43,36 @@ def left(setting, *key):
     """Whether the limit in `setting` has an attempt left for `key`, without using one."""
     if not limiter.enabled:
         return True
-    return MovingWindowRateLimiter(limiter.storage).test(parse(current_app.config[setting]), *key)
+    item = _limit(setting)
+    entry = limiter.read_entry(item.key_for(*key), missing=_NOT_READ)
+    if entry is not _NOT_READ:
+        # The window is a list of timestamps, newest first, kept to the limit's length: an
+        # attempt is left unless its last place holds one still inside the window (what
+        # MovingWindowRateLimiter.test and its hit's script ask).
+        return entry is None or float(entry) < time.time() - item.get_expiry()
+    return _moving_window(limiter.storage).test(item, *key)
+
+
+def read_email_limit_along(purpose, setting, field="email"):
+    """A view decorator, above its per-address limit: that limit's hit (a round trip to Redis
+    every POST makes anyway) also reads whether `setting` has an attempt left for the address
+    the form names in `field`, and ensure_left_for_address then answers from it. Reading counts
+    nothing, so reading a form not yet validated is harmless; what is used is the reading for
+    the key of the validated address, and any other address is asked for as before."""
+    def decorate(view):
+        @functools.wraps(view)
+        def reading_along(*args, **kwargs):
+            address = request.form.get(field, "").strip() if request.method == "POST" else ""
+            if address and limiter.enabled:
+                item = _limit(setting)
+                if item.amount > 0:
+                    # Stripped as the form's filter strips it: the address is then normalised
+                    # once (normalised_email keeps it), not here and again in the form.
+                    limiter.read_along(item.key_for(purpose, address_key(address)),
+                                       item.amount - 1)
+            return view(*args, **kwargs)
+        return reading_along
+    return decorate
 
 
 def ensure_left_for_address(purpose, address, setting):
@@ -54,8 +84,7 @@ def ensure_left_for_address(purpose, address, setting):
 def count_for_address(purpose, address, setting):
     """Count what happened (a sign-up made), never refusing: it is done already."""
     if limiter.enabled:
-        MovingWindowRateLimiter(limiter.storage).hit(
-            parse(current_app.config[setting]), purpose, address_key(address))
+        _moving_window(limiter.storage).hit(_limit(setting), purpose, address_key(address))
 
 
 def mail_allowed(purpose, address, setting="RATELIMIT_PER_EMAIL"):
@@ -65,8 +94,19 @@ def mail_allowed(purpose, address, setting="RATELIMIT_PER_EMAIL"):
     from the requests that were sent."""
     if not limiter.enabled:
         return True
-    return MovingWindowRateLimiter(limiter.storage).hit(
-        parse(current_app.config[setting]), purpose, address_key(address))
+    return _moving_window(limiter.storage).hit(_limit(setting), purpose, address_key(address))
+
+
+_NOT_READ = object()
+
+
+def _limit(setting):
+    return _parsed(current_app.config[setting])
+
+
+# Parsed once per text, and one strategy per storage, not again on every call.
+_parsed = functools.lru_cache(maxsize=64)(parse)
+_moving_window = functools.lru_cache(maxsize=8)(MovingWindowRateLimiter)
 
 
 def address_key(address):

@@ -35,6 +35,7 @@ from ...web.ratelimits import (
     ensure_left_for_address,
     mail_allowed,
     per_address,
+    read_email_limit_along,
     spend_for_address,
 )
 from ...web.redirects import safe_next
@@ -88,6 +89,7 @@ def event(slug):
 
 
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
+@read_email_limit_along("signup", "RATELIMIT_SIGNUP_PER_EMAIL")
 @limiter.limit(per_address, methods=["POST"])
 @access("public")
 def signup_form(slug):

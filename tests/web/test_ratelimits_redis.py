@@ -1,0 +1,96 @@
+"""The sign-up limits on Redis, as production keeps them: the per-email sign-up limit is read in
+the per-address limit's round trip (web/ratelimits.py, read_email_limit_along)."""
+import os
+import time
+import uuid
+
+import pytest
+from limits import parse
+from sqlalchemy import func, select
+
+from bench.run import redis_answers
+from eventapp.extensions import db, limiter
+from eventapp.models import Registration
+from tests.factories import make_event
+from tests.helpers import signup_data, text_of
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_app(make_app, inbox):
+    """An app whose limits count in Redis, under keys of this test's own."""
+    if not redis_answers(REDIS_URL):
+        pytest.skip(f"Redis: nothing answers at {REDIS_URL} (set TEST_REDIS_URL)")
+    app = make_app(RATELIMIT_STORAGE_URI=REDIS_URL,
+                   RATELIMIT_STORAGE_OPTIONS={"key_prefix": f"test-{uuid.uuid4().hex}"},
+                   RATELIMIT_SIGNUP_PER_EMAIL="2 per hour")
+    yield app
+    limiter.storage.reset()
+
+
+def _window_key(email):
+    return limiter.storage.prefixed_key(parse("2 per hour").key_for("signup", email))
+
+
+def _registrations(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Registration))
+
+
+def test_the_third_sign_up_of_an_address_is_refused_with_the_time_to_wait(redis_app):
+    client = redis_app.test_client()
+    with redis_app.app_context():
+        events = [make_event() for _ in range(3)]
+        data = [signup_data(client, e, email="tre@example.org") for e in events]
+        other = signup_data(client, events[2], email="annan@example.org")
+    answers = [client.post(f"/events/{e.slug}/signup", data=d) for e, d in zip(events, data)]
+    assert [a.status_code for a in answers] == [302, 302, 429]
+    assert "För många försök" in text_of(answers[2])
+    assert 3500 <= int(answers[2].headers["Retry-After"]) <= 3600
+    assert _registrations(redis_app) == 2
+    remaining = [int(a.headers["X-RateLimit-Remaining"]) for a in answers]
+    assert remaining == [remaining[0], remaining[0] - 1, remaining[0] - 2]
+    assert client.post(f"/events/{events[2].slug}/signup", data=other).status_code == 302
+
+
+def test_sign_ups_older_than_the_window_leave_the_address_its_limit(redis_app):
+    client = redis_app.test_client()
+    with redis_app.app_context():
+        event = make_event()
+        data = signup_data(client, event, email="gammal@example.org")
+    two_hours_ago = time.time() - 7200
+    redis, key = limiter.storage.get_connection(), _window_key("gammal@example.org")
+    redis.lpush(key, two_hours_ago, two_hours_ago)
+    assert client.post(f"/events/{event.slug}/signup", data=data).status_code == 302
+    counted = [float(entry) for entry in redis.lrange(key, 0, -1)]
+    assert len([at for at in counted if at > two_hours_ago]) == 1  # the sign-up made, once
+
+
+def test_a_full_window_refuses_before_the_booking(redis_app):
+    client = redis_app.test_client()
+    with redis_app.app_context():
+        event = make_event()
+        data = signup_data(client, event, email="  FULL@example.org")
+    minute_ago = time.time() - 60
+    limiter.storage.get_connection().lpush(_window_key("full@example.org"),
+                                           minute_ago, minute_ago)
+    assert client.post(f"/events/{event.slug}/signup", data=data).status_code == 429
+    assert _registrations(redis_app) == 0
+
+
+def test_a_sign_up_asks_redis_twice(redis_app, monkeypatch):
+    """The per-address limit's hit (which reads the address's sign-up limit along) and the
+    count of the sign-up made: the check before the booking costs no round trip of its own."""
+    client = redis_app.test_client()
+    with redis_app.app_context():
+        event = make_event()
+        data = signup_data(client, event, email="tva@example.org")
+    redis = limiter.storage.get_connection()
+    commands = []
+    send = redis.execute_command
+    monkeypatch.setattr(redis, "execute_command",
+                        lambda *args, **options: commands.append(args[0]) or send(*args, **options))
+    assert client.post(f"/events/{event.slug}/signup", data=data).status_code == 302
+    assert commands == ["EVALSHA", "EVALSHA"]
+    assert _registrations(redis_app) == 1
