@@ -16,11 +16,10 @@ import time
 
 from flask import current_app, request
 from limits import parse
-from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from ..domain.signup import email_key
-from ..extensions import limiter
+from ..extensions import limiter, moving_window
 
 
 def per_address():
@@ -106,7 +105,7 @@ def _limit(setting):
 
 # Parsed once per text, and one strategy per storage, not again on every call.
 _parsed = functools.lru_cache(maxsize=64)(parse)
-_moving_window = functools.lru_cache(maxsize=8)(MovingWindowRateLimiter)
+_moving_window = functools.lru_cache(maxsize=8)(moving_window)
 
 
 def address_key(address):

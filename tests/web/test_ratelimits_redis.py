@@ -86,11 +86,24 @@ def test_a_sign_up_asks_redis_twice(redis_app, monkeypatch):
     with redis_app.app_context():
         event = make_event()
         data = signup_data(client, event, email="tva@example.org")
-    redis = limiter.storage.get_connection()
-    commands = []
-    send = redis.execute_command
-    monkeypatch.setattr(redis, "execute_command",
-                        lambda *args, **options: commands.append(args[0]) or send(*args, **options))
+    pool = limiter.storage.get_connection().connection_pool
+    taken = []
+    get_connection = pool.get_connection
+    monkeypatch.setattr(pool, "get_connection", lambda: taken.append(1) or get_connection())
     assert client.post(f"/events/{event.slug}/signup", data=data).status_code == 302
-    assert commands == ["EVALSHA", "EVALSHA"]
+    assert len(taken) == 2
     assert _registrations(redis_app) == 1
+
+
+def test_a_redis_that_forgot_the_scripts_still_counts(redis_app):
+    """A restarted Redis knows none of the scripts: they are loaded again, and counted as ever."""
+    client = redis_app.test_client()
+    with redis_app.app_context():
+        events = [make_event() for _ in range(2)]
+        data = [signup_data(client, e, email="glomsk@example.org") for e in events]
+    redis = limiter.storage.get_connection()
+    redis.script_flush()
+    assert client.post(f"/events/{events[0].slug}/signup", data=data[0]).status_code == 302
+    redis.script_flush()
+    assert client.post(f"/events/{events[1].slug}/signup", data=data[1]).status_code == 302
+    assert redis.llen(_window_key("glomsk@example.org")) == 2
