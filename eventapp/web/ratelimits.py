@@ -57,7 +57,9 @@ def read_email_limit_along(purpose, setting, field="email"):
     every POST makes anyway) also reads whether `setting` has an attempt left for the address
     the form names in `field`, and ensure_left_for_address then answers from it. Reading counts
     nothing, so reading a form not yet validated is harmless; what is used is the reading for
-    the key of the validated address, and any other address is asked for as before."""
+    the key of the validated address, and any other address is asked for as before. The reading
+    is a few milliseconds older than the check's own was: a sign-up of the same address counted
+    in between by another request is not seen, as two requests racing past the check were not."""
     def decorate(view):
         @functools.wraps(view)
         def reading_along(*args, **kwargs):
