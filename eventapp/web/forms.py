@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import flash, g, make_response
 from flask_babel import format_number, lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from werkzeug.datastructures import MultiDict
 from wtforms import (BooleanField, EmailField, RadioField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField)
@@ -20,6 +21,7 @@ from ..extensions import db
 from ..util.text import code_point, first_xml_forbidden
 from ..util.time import FIRST_YEAR, LAST_YEAR
 from .errors import message_for
+from .pagecache import csrf_session_value, csrf_token
 from .ranking_forms import add_ranking_fields
 
 
@@ -96,6 +98,27 @@ class OurMessages:
         return singular if n == 1 else plural
 
 
+class _TokenWhenShown:
+    """The visitor's signed CSRF token, made when the page shows it (pagecache.csrf_token)."""
+
+    def __str__(self):
+        return csrf_token()
+
+    def __html__(self):
+        return csrf_token()  # URL-safe characters only: nothing to escape
+
+
+class TokenWhenShownCSRF(_FlaskFormCSRF):
+    """Flask-WTF's CSRF check, with the token for the page signed only if a page shows it.
+    Flask-WTF signed a new token for every form made, so each sign-up POST paid for one that
+    its redirect never showed. The session gets its random value at once, as before, so the
+    check and the session cookie stay as they were."""
+
+    def generate_csrf_token(self, csrf_token_field):
+        csrf_session_value()
+        return _TokenWhenShown()
+
+
 class BaseForm(FlaskForm):
     """A FlaskForm (with its CSRF token) whose failed token check reads as a clear message,
     whose every text field refuses characters that cannot be saved, and which reads only
@@ -103,6 +126,8 @@ class BaseForm(FlaskForm):
     refused with a field error instead of reaching a validator."""
 
     class Meta:
+        csrf_class = TokenWhenShownCSRF
+
         def get_translations(self, form):
             return OurMessages()
 

@@ -74,13 +74,21 @@ def csrf_token():
     config = current_app.config
     field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
     if field not in g:
-        value = session.get(field)
-        if not isinstance(value, str):
-            value = session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+        value = csrf_session_value()
         secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
         setattr(g, field, serializer_for(LeanURLSafeTimedSerializer, secret_key,
                                          "wtf-csrf-token").dumps(value))
     return g.get(field)
+
+
+def csrf_session_value():
+    """The random value behind the visitor's CSRF token, put in the session if it has none
+    (as Flask-WTF's generate_csrf does)."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    value = session.get(field)
+    if not isinstance(value, str):
+        value = session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+    return value
 
 
 def cached_answer(key, build):

@@ -81,3 +81,38 @@ def test_what_one_visitor_put_in_the_query_string_never_reaches_anothers_page(ma
         assert "INJECTED" in asked  # in the language links of that visitor's own page
         assert "INJECTED" not in app.test_client().get(path).get_data(as_text=True)
     pagecache.clear()
+
+
+def test_a_form_signs_its_token_only_when_the_page_shows_it(make_app):
+    """A sign-up POST that redirects signs no new token; a page that shows the form again
+    carries the visitor's own, working token."""
+    from flask import g
+
+    from eventapp.web.forms import DetailsForm
+
+    app = make_app()
+    with app.test_request_context("/"):
+        token = generate_csrf()
+        value = session["csrf_token"]
+    with app.test_request_context("/", method="POST", data={"csrf_token": token}):
+        session["csrf_token"] = value
+        form = DetailsForm()
+        form.validate()
+        assert not form.csrf_token.errors
+        assert "csrf_token" not in g
+        shown = CSRF.search(str(form.csrf_token)).group(1)
+        validate_csrf(shown)
+        assert shown == g.csrf_token == generate_csrf()
+
+
+def test_a_visitor_without_a_session_gets_the_form_back_with_a_token_that_works(app, inbox):
+    with app.app_context():
+        event = make_event(capacities=(5,))
+        path, block = f"/events/{event.slug}/signup", event.blocks[0]
+        fields = {"name": "Person", "email": "person@example.org", "organisation": "Umeå kommun",
+                  "consent": "y", f"block_{block.id}": str(block.sessions[0].id)}
+    client = app.test_client()
+    refused = client.post(path, data={**fields, "csrf_token": "forged"})
+    assert refused.status_code == 400
+    token = CSRF.search(refused.get_data(as_text=True)).group(1)
+    assert client.post(path, data={**fields, "csrf_token": token}).status_code == 302
