@@ -119,7 +119,8 @@ class TokenWhenShownCSRF(_FlaskFormCSRF):
     before), and it is checked by pagecache.check_csrf_token."""
 
     def generate_csrf_token(self, csrf_token_field):
-        csrf_session_value()
+        if self.meta.csrf_field_name not in g:  # as Flask-WTF's generate_csrf
+            csrf_session_value()
         return _TokenWhenShown()
 
     def validate_csrf_token(self, form, field):
