@@ -2,11 +2,13 @@
 when the database is busy, and the participant's details and session choices (sign-up,
 manage link and the organiser's registration pages)."""
 import functools
+import logging
 from datetime import datetime
 
 from flask import flash, g, make_response
 from flask_babel import format_number, lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from werkzeug.datastructures import MultiDict
 from wtforms import (BooleanField, EmailField, RadioField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField)
@@ -20,6 +22,7 @@ from ..extensions import db
 from ..util.text import code_point, first_xml_forbidden
 from ..util.time import FIRST_YEAR, LAST_YEAR
 from .errors import message_for
+from .pagecache import check_csrf_token, csrf_session_value, csrf_token
 from .ranking_forms import add_ranking_fields
 
 
@@ -96,6 +99,41 @@ class OurMessages:
         return singular if n == 1 else plural
 
 
+_flask_wtf_log = logging.getLogger("flask_wtf.csrf")  # where Flask-WTF says why it refused
+
+
+class _TokenWhenShown:
+    """The visitor's signed CSRF token, made when the page shows it (pagecache.csrf_token)."""
+
+    def __str__(self):
+        return csrf_token()
+
+    def __html__(self):
+        return csrf_token()  # URL-safe characters only: nothing to escape
+
+
+class TokenWhenShownCSRF(_FlaskFormCSRF):
+    """Flask-WTF's CSRF token and check, cheaper: the token for the page is signed only if a
+    page shows it (Flask-WTF signed a new one for every form made, so each sign-up POST paid
+    for a token its redirect never showed; the session gets its random value at once, as
+    before), and it is checked by pagecache.check_csrf_token."""
+
+    def generate_csrf_token(self, csrf_token_field):
+        if self.meta.csrf_field_name not in g:  # as Flask-WTF's generate_csrf
+            csrf_session_value()
+        return _TokenWhenShown()
+
+    def validate_csrf_token(self, form, field):
+        if g.get("csrf_valid", False):
+            return  # checked by CSRFProtect already
+        try:
+            check_csrf_token(field.data, self.meta.csrf_secret, self.meta.csrf_time_limit,
+                             self.meta.csrf_field_name)
+        except ValidationError as exc:
+            _flask_wtf_log.info(exc.args[0])
+            raise
+
+
 class BaseForm(FlaskForm):
     """A FlaskForm (with its CSRF token) whose failed token check reads as a clear message,
     whose every text field refuses characters that cannot be saved, and which reads only
@@ -103,6 +141,8 @@ class BaseForm(FlaskForm):
     refused with a field error instead of reaching a validator."""
 
     class Meta:
+        csrf_class = TokenWhenShownCSRF
+
         def get_translations(self, form):
             return OurMessages()
 
@@ -110,13 +150,11 @@ class BaseForm(FlaskForm):
             wrapped = super().wrap_formdata(form, formdata)
             if wrapped is None:
                 return None
-            text, form.not_text = MultiDict(), set()
-            for name, value in wrapped.items(multi=True):
-                if isinstance(value, str):
-                    text.add(name, value)
-                else:
-                    form.not_text.add(name)
-            return text
+            items = list(wrapped.items(multi=True))
+            form.not_text = {name for name, value in items if not isinstance(value, str)}
+            if not form.not_text:
+                return wrapped  # all text, as every browser sends it: no copy to make
+            return MultiDict([(name, value) for name, value in items if isinstance(value, str)])
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -291,6 +329,19 @@ def details_from_form(form, current=None):
     return Details(**values)
 
 
+class SessionRadioField(RadioField):
+    """A first-come block's radio group. WTForms' own messages for it ("Not a valid choice",
+    "could not coerce") are English-only; every one reads as ours, in the page's language.
+    (A method of the class: it was set on each form made, which cost every sign-up POST.)"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "RadioField"  # what the templates ask for
+
+    def gettext(self, string):
+        return str(_l("Choose one of the sessions offered."))
+
+
 def add_block_fields(form_class, blocks, labels, with_rankings=False):
     """A radio group per first-come block; with `with_rankings`, the selects of a ranking
     for each block that takes preferences (web/ranking_forms.py)."""
@@ -299,7 +350,7 @@ def add_block_fields(form_class, blocks, labels, with_rankings=False):
             if with_rankings:
                 add_ranking_fields(form_class, block)
             continue
-        field = RadioField(
+        field = SessionRadioField(
             block.title,
             coerce=_to_int,
             choices=session_choices(block, labels),
@@ -338,25 +389,13 @@ def choices_form_for(event, labels, base=BaseForm, **kwargs):
         save = SubmitField(_l("Change session"))
 
     add_block_fields(ChoicesForm, event.blocks, labels)
-    form = ChoicesForm(**kwargs)
-    fix_choice_messages(form, event)
-    return form
-
-
-def fix_choice_messages(form, event):
-    # WTForms' own "Not a valid choice" is English-only; say it in the page's language.
-    for block in event.blocks:
-        if block.takes_preferences:
-            continue
-        field = form[block_field_name(block)]
-        field.gettext = lambda s, _f=field: str(_l("Choose one of the sessions offered."))
+    return ChoicesForm(**kwargs)
 
 
 def signup_form_for(event, labels, **kwargs):
     """A sign-up form class for this event's parallel blocks, instantiated (the public
     sign-up page, and the organiser's preview of it)."""
     form = _signup_form_class(event, labels)(**kwargs)
-    fix_choice_messages(form, event)
     return apply_field_settings(form, event.field_settings or {})
 
 

@@ -81,3 +81,96 @@ def test_what_one_visitor_put_in_the_query_string_never_reaches_anothers_page(ma
         assert "INJECTED" in asked  # in the language links of that visitor's own page
         assert "INJECTED" not in app.test_client().get(path).get_data(as_text=True)
     pagecache.clear()
+
+
+def test_a_form_signs_its_token_only_when_the_page_shows_it(make_app):
+    """A sign-up POST that redirects signs no new token; a page that shows the form again
+    carries the visitor's own, working token."""
+    from flask import g
+
+    from eventapp.web.forms import DetailsForm
+
+    app = make_app()
+    with app.test_request_context("/"):
+        token = generate_csrf()
+        value = session["csrf_token"]
+    with app.test_request_context("/", method="POST", data={"csrf_token": token}):
+        session["csrf_token"] = value
+        form = DetailsForm()
+        form.validate()
+        assert not form.csrf_token.errors
+        assert "csrf_token" not in g
+        shown = CSRF.search(str(form.csrf_token)).group(1)
+        validate_csrf(shown)
+        assert shown == g.csrf_token == generate_csrf()
+
+
+def test_a_visitor_without_a_session_gets_the_form_back_with_a_token_that_works(app, inbox):
+    with app.app_context():
+        event = make_event(capacities=(5,))
+        path, block = f"/events/{event.slug}/signup", event.blocks[0]
+        fields = {"name": "Person", "email": "person@example.org", "organisation": "Umeå kommun",
+                  "consent": "y", f"block_{block.id}": str(block.sessions[0].id)}
+    client = app.test_client()
+    refused = client.post(path, data={**fields, "csrf_token": "forged"})
+    assert refused.status_code == 400
+    token = CSRF.search(refused.get_data(as_text=True)).group(1)
+    assert client.post(path, data={**fields, "csrf_token": token}).status_code == 302
+
+
+def test_the_forms_token_check_refuses_what_flask_wtf_refuses_with_its_reasons(make_app):
+    """pagecache.check_csrf_token, which the forms use, against Flask-WTF's validate_csrf:
+    the same token taken, the same ones refused for the same reason."""
+    from wtforms.validators import ValidationError
+
+    app = make_app()
+    with app.test_request_context("/"):
+        good = generate_csrf()
+        value = session["csrf_token"]
+    old = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    with freeze_signing_time(-5 * 3600):
+        expired = old.dumps(value)
+    other_key = URLSafeTimedSerializer("another key", salt="wtf-csrf-token").dumps(value)
+    other_session = old.dumps("0" * 40)
+
+    def reason(check, token, session_value):
+        with app.test_request_context("/", method="POST"):
+            if session_value is not None:
+                session["csrf_token"] = session_value
+            try:
+                check(token)
+            except ValidationError as exc:
+                return exc.args[0]
+            return "taken"
+
+    def ours(token):
+        pagecache.check_csrf_token(token, app.secret_key, app.config["WTF_CSRF_TIME_LIMIT"])
+
+    cases = [(good, value), (good, None), ("", value), (None, value), (expired, value),
+             (other_key, value), (other_session, value), (good[:-1] + "x", value),
+             ("not.a.token", value)]
+    seen = [(reason(ours, *case), reason(validate_csrf, *case)) for case in cases]
+    assert all(a == b for a, b in seen), seen
+    assert {a for a, _ in seen} == {
+        "taken", "The CSRF session token is missing.", "The CSRF token is missing.",
+        "The CSRF token has expired.", "The CSRF token is invalid.",
+        "The CSRF tokens do not match."}
+
+
+class freeze_signing_time:
+    """itsdangerous signs with this many seconds added to the clock."""
+
+    def __init__(self, offset):
+        self.offset = offset
+
+    def __enter__(self):
+        import itsdangerous.timed
+
+        self.real = itsdangerous.timed.TimestampSigner.get_timestamp
+        itsdangerous.timed.TimestampSigner.get_timestamp = (
+            lambda signer: int(self.real(signer) + self.offset))
+
+    def __exit__(self, *exc):
+        import itsdangerous.timed
+
+        itsdangerous.timed.TimestampSigner.get_timestamp = self.real

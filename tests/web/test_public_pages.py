@@ -272,3 +272,27 @@ def test_every_post_route_checks_the_csrf_token(app, client):
                 assert response.status_code in (400, 403), rule.rule
         assert db.session.scalar(select(Registration.status)) == "active"
         assert db.session.scalar(select(db.func.count(Registration.id))) == 1
+
+
+def test_a_session_not_offered_is_refused_in_the_pages_language_beside_its_block(app, client):
+    with app.app_context():
+        event = make_event(capacities=(5, 5))
+        other = make_event()
+        url, field = f"/events/{event.slug}/signup", f"block_{event.blocks[0].id}"
+        offered_elsewhere = str(other.blocks[0].sessions[0].id)
+        data = signup_data(client, event)
+
+    def refused(sent):
+        response = client.post(url, data={**data, field: sent})
+        assert response.status_code == 400
+        # The summary links to the group's first radio button.
+        assert f'href="#{field}-0"' in response.get_data(as_text=True)
+        return text_of(response)
+
+    for sent in ("abc", offered_elsewhere):
+        assert "Välj ett av de dialogmöten som finns att välja på." in refused(sent)
+    client.get("/lang/en")
+    for sent in ("abc", offered_elsewhere):
+        assert "Choose one of the sessions offered." in refused(sent)
+    with app.app_context():
+        assert count(Registration) == 0

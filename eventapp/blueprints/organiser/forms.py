@@ -20,7 +20,6 @@ from ...web.forms import (
     DetailsForm,
     MultiCheckboxField,
     add_block_fields,
-    fix_choice_messages,
     normalise_email,
     number_between,
     strip,
@@ -243,9 +242,7 @@ def admin_registration_form_for(event, labels, **kwargs):
         save = SubmitField(_l("Register the person"))
 
     add_block_fields(AdminRegistrationForm, event.blocks, labels, with_rankings=True)
-    form = AdminRegistrationForm(**kwargs)
-    fix_choice_messages(form, event)
-    return form
+    return AdminRegistrationForm(**kwargs)
 
 
 class ReminderForm(BaseForm):
