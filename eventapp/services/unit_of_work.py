@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import time
 
-from sqlalchemy import bindparam, event, inspect, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, event, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -242,6 +242,7 @@ def _commit_keeping_loaded(session):
 # Statements built once and run many times: building one (and its cache key) costs a busy
 # sign-up more CPU than the database spends running it.
 _LOCKS = {}
+_ID_LOCKS = {}
 _INSERTS = {}
 
 
@@ -260,38 +261,72 @@ def lock_rows(model, ids):
     return {row.id: row for row in rows}
 
 
-def insert_now(obj):
-    """Write a new object's row at once (one INSERT ... RETURNING) and keep the object as the
-    session's loaded copy of it, as a flush would, without the unit of work's bookkeeping
-    (which costs a sign-up more CPU than its SQL). Only the object's columns are written:
-    set foreign keys as ids; relationships set on it are not followed."""
-    mapper = inspect(obj).mapper
-    table = mapper.local_table
-    given = obj.__dict__
-    values, filled = {}, []
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        # As a flush does: an attribute left at None lets the column's default apply.
-        if given.get(prop.key) is None:
-            filled.append((prop.key, column))
-        else:
-            values[column.key] = given[prop.key]
-    # Only the columns the database or a default filled in come back: the driver describes
-    # every column returned (a registration has twenty), and the rest we sent ourselves.
-    shape = (table, tuple(key for key, _column in filled))
-    statement = _INSERTS.get(shape)
+def lock_ids(model, ids):
+    """Lock rows by id for this transaction, in id order, and read nothing: for a caller that
+    reads what it needs in a later statement (lock_rows loads every column into the ORM's
+    objects, which cost a sign-up more than its SQL). SQLite: nothing to do, the write lock
+    taken at BEGIN IMMEDIATE covers every row. PostgreSQL: SELECT id ... FOR UPDATE; what the
+    caller counts must be read by a statement after this one (READ COMMITTED: a statement sees
+    what committed before it began, and this one may have waited for another sign-up)."""
+    ids = sorted(set(ids))
+    if not ids or is_sqlite():
+        return
+    query = _ID_LOCKS.get(model)
+    if query is None:
+        # = ANY(array): one parameter, where an expanding IN is written out at every execution.
+        query = _ID_LOCKS[model] = (
+            select(model.id).where(model.id == any_(bindparam("ids", type_=ARRAY(Integer))))
+            .order_by(model.id).with_for_update())
+    db.session.connection().execute(query, {"ids": ids}).all()
+
+
+def insert_row(model, values):
+    """Write one new row at once with a plain INSERT, and return every column as written: the
+    values given, the model's defaults and the new id (a column left without a value and
+    without a default is NULL). A flush would do the same with far more bookkeeping than SQL
+    (it cost a sign-up more CPU than its statements)."""
+    table = model.__table__
+    result = db.session.connection().execute(_insert(table), values)
+    row = dict.fromkeys(_unset_is_null(table))
+    row.update(result.last_inserted_params())
+    row.update(zip((c.key for c in table.primary_key), result.inserted_primary_key))
+    return row
+
+
+def insert_rows(model, rows):
+    """Write new rows at once (one call, the driver's executemany), reading nothing back."""
+    if rows:  # (an empty list would insert one row of defaults)
+        db.session.connection().execute(_insert(model.__table__), rows)
+
+
+def _insert(table):
+    statement = _INSERTS.get(table)
     if statement is None:
-        statement = table.insert()
-        if filled:
-            statement = statement.returning(*(c for _k, c in filled))
-        _INSERTS[shape] = statement
-    result = db.session.connection().execute(statement, values)
-    row = result.one() if filled else ()
-    for (key, _column), value in zip(filled, row):  # what the database or a default gave it
-        setattr(obj, key, value)
+        statement = _INSERTS[table] = table.insert()
+    return statement
+
+
+@functools.cache
+def _unset_is_null(table):
+    return tuple(c.key for c in table.columns if c.server_default is None)
+
+
+def loaded_copy(model, row):
+    """The object for a row this transaction wrote (insert_row), in the session as its loaded
+    copy, as a flush would leave it. Built without the constructor's attribute events:
+    `row` is keyed by attribute (our models name columns as their attributes)."""
+    assert _named_as_columns(model), model
+    obj = model.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(row)
     make_transient_to_detached(obj)
     db.session.add(obj)
     return obj
+
+
+@functools.cache
+def _named_as_columns(model):
+    mapper = model.__mapper__
+    return all(prop.key == prop.columns[0].key for prop in mapper.column_attrs)
 
 
 def is_lock_timeout(exc):
