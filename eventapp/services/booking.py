@@ -3,10 +3,11 @@
 Each public function is one transaction: it takes the locks it needs, asks the domain rules,
 writes the registration, its session choices and outbox rows, and commits.
 """
+import functools
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import capacity, errors, signup
@@ -56,11 +57,14 @@ _CONFIRMED_COUNTS = (
            SessionChoice.state == SessionChoice.CONFIRMED)
     .group_by(SessionChoice.session_id)
 )
+# 'active' written into the SQL, not bound: SQLite uses the partial unique index (status =
+# 'active') for a bound value only by planning the statement again at every execution,
+# which cost a sign-up's seat count (which asks this) three quarters of its time.
 _ACTIVE_WITH_KEY = (
     select(Registration.id)
     .where(Registration.event_id == bindparam("event_id"),
            Registration.email_key == bindparam("key"),
-           Registration.status == Registration.ACTIVE)
+           Registration.status == literal_column(f"'{Registration.ACTIVE}'"))
     .limit(1)
 )
 
@@ -87,10 +91,15 @@ _CONFIRMED_IN_SESSION = (
 )
 
 
-_SEATS_AND_REGISTERED = select(
-    DialogueSession.id, DialogueSession.capacity, DialogueSession.waitlist_enabled,
-    DialogueSession.waiting_seq, _CONFIRMED_IN_SESSION, _ACTIVE_WITH_KEY.exists(),
-).where(DialogueSession.id.in_(bindparam("ids", expanding=True)))
+@functools.cache
+def _seats_and_registered_for(count):
+    """The statement for `count` sessions: one per count, with a parameter per id (an
+    expanding IN is written out again at every execution, which cost more than the query)."""
+    ids = [bindparam(f"id_{n}") for n in range(count)]
+    return select(
+        DialogueSession.id, DialogueSession.capacity, DialogueSession.waitlist_enabled,
+        DialogueSession.waiting_seq, _CONFIRMED_IN_SESSION, _ACTIVE_WITH_KEY.exists(),
+    ).where(DialogueSession.id.in_(ids))
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,9 @@ def _seats_and_registered(session_ids, event_id, key):
         return {}, _has_active_registration(event_id, key)
     # On the session's connection: a plain statement, nothing for the ORM to do (its execute
     # path costs more than the statement).
-    rows = db.session.connection().execute(_SEATS_AND_REGISTERED, {
-        "ids": session_ids, "event_id": event_id, "key": key}).all()
+    values = {f"id_{n}": session_id for n, session_id in enumerate(session_ids)}
+    rows = db.session.connection().execute(_seats_and_registered_for(len(values)), {
+        **values, "event_id": event_id, "key": key}).all()
     seats = {session_id: _Seats(capacity.SeatState(size, confirmed, waitlist), waiting_seq)
              for session_id, size, waitlist, waiting_seq, confirmed, _registered in rows}
     return seats, bool(rows and rows[0][5])
