@@ -3,10 +3,11 @@
 Each public function is one transaction: it takes the locks it needs, asks the domain rules,
 writes the registration, its session choices and outbox rows, and commits.
 """
+import functools
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import capacity, errors, signup
@@ -17,7 +18,8 @@ from .activity import log_activity
 from . import preferences
 from .changes import record_change
 from .outbox import enqueue
-from .unit_of_work import insert_now, lock_rows, write_transaction
+from .unit_of_work import (insert_row, insert_rows, loaded_copy, lock_ids, lock_rows,
+                           write_transaction)
 
 
 @dataclass
@@ -55,11 +57,14 @@ _CONFIRMED_COUNTS = (
            SessionChoice.state == SessionChoice.CONFIRMED)
     .group_by(SessionChoice.session_id)
 )
+# 'active' written into the SQL, not bound: SQLite uses the partial unique index (status =
+# 'active') for a bound value only by planning the statement again at every execution,
+# which cost a sign-up's seat count (which asks this) three quarters of its time.
 _ACTIVE_WITH_KEY = (
     select(Registration.id)
     .where(Registration.event_id == bindparam("event_id"),
            Registration.email_key == bindparam("key"),
-           Registration.status == Registration.ACTIVE)
+           Registration.status == literal_column(f"'{Registration.ACTIVE}'"))
     .limit(1)
 )
 
@@ -74,44 +79,65 @@ def seat_states(sessions):
             for s in sessions}
 
 
-_SEATS_AND_REGISTERED = (
-    select(DialogueSession.id, func.count(SessionChoice.id), _ACTIVE_WITH_KEY.exists())
-    .outerjoin(SessionChoice, (SessionChoice.session_id == DialogueSession.id)
-               & (SessionChoice.state == SessionChoice.CONFIRMED))
-    .where(DialogueSession.id.in_(bindparam("ids", expanding=True)))
-    .group_by(DialogueSession.id)
+# Sign-up reads, after the locks, what its rules need of the chosen sessions in one
+# statement: capacity, waiting list, the confirmed seats and whether the address is
+# registered already. Columns, not ORM objects: loading the sessions with populate_existing
+# (lock_rows) cost a sign-up more CPU than the statement.
+_CONFIRMED_IN_SESSION = (
+    select(func.count(SessionChoice.id))
+    .where(SessionChoice.session_id == DialogueSession.id,
+           SessionChoice.state == SessionChoice.CONFIRMED)
+    .scalar_subquery()
 )
 
 
-def _seats_and_registered(sessions, event_id, key):
-    """({session id: SeatState} for locked sessions, whether someone active in the event has
-    this address key), in one statement."""
-    sessions = list(sessions)
-    if not sessions:
+@functools.cache
+def _seats_and_registered_for(count):
+    """The statement for `count` sessions: one per count, with a parameter per id (an
+    expanding IN is written out again at every execution, which cost more than the query)."""
+    ids = [bindparam(f"id_{n}") for n in range(count)]
+    return select(
+        DialogueSession.id, DialogueSession.capacity, DialogueSession.waitlist_enabled,
+        DialogueSession.waiting_seq, _CONFIRMED_IN_SESSION, _ACTIVE_WITH_KEY.exists(),
+    ).where(DialogueSession.id.in_(ids))
+
+
+@dataclass(frozen=True)
+class _Seats:
+    """A locked session as sign-up's rules see it."""
+
+    state: capacity.SeatState
+    waiting_seq: int
+
+
+def _seats_and_registered(session_ids, event_id, key):
+    """({session id: _Seats} for locked sessions, whether someone active in the event has this
+    address key), in one statement."""
+    if not session_ids:
         return {}, _has_active_registration(event_id, key)
     # On the session's connection: a plain statement, nothing for the ORM to do (its execute
     # path costs more than the statement).
-    rows = db.session.connection().execute(_SEATS_AND_REGISTERED, {
-        "ids": [s.id for s in sessions], "event_id": event_id, "key": key}).all()
-    confirmed = {session_id: count for session_id, count, _registered in rows}
-    states = {s.id: capacity.SeatState(s.capacity, confirmed[s.id], s.waitlist_enabled)
-              for s in sessions}
-    return states, rows[0][2]
+    values = {f"id_{n}": session_id for n, session_id in enumerate(session_ids)}
+    rows = db.session.connection().execute(_seats_and_registered_for(len(values)), {
+        **values, "event_id": event_id, "key": key}).all()
+    seats = {session_id: _Seats(capacity.SeatState(size, confirmed, waitlist), waiting_seq)
+             for session_id, size, waitlist, waiting_seq, confirmed, _registered in rows}
+    return seats, bool(rows and rows[0][5])
 
 
-def _next_place(session, state=None):
+def _next_place(state, waiting_seq, session_id):
     """(choice state, waiting-list number) for one more person in a locked session: a seat
-    while there is one, else the next number. `state`: its SeatState, if counted already."""
-    place = capacity.place_for_newcomer(state or seat_state(session), session.id)
-    if place == capacity.CONFIRMED:
+    while there is one, else the number after the last one handed out."""
+    if capacity.place_for_newcomer(state, session_id) == capacity.CONFIRMED:
         return SessionChoice.CONFIRMED, None
-    session.waiting_seq += 1
-    return SessionChoice.WAITING, session.waiting_seq
+    return SessionChoice.WAITING, waiting_seq + 1
 
 
 def _take_place(registration, session, now):
     """A seat or a waiting-list number in `session`; the session row must be locked."""
-    state, queue_no = _next_place(session)
+    state, queue_no = _next_place(seat_state(session), session.waiting_seq, session.id)
+    if queue_no is not None:
+        session.waiting_seq = queue_no
     choice = registration.choice_for_block(session.block_id)
     if choice is None:
         choice = SessionChoice(block_id=session.block_id, created_at=now)
@@ -168,22 +194,26 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     # Locks first, then inserts: the order in which sign-ups get their seats is lock order.
     if event.capacity is not None:
         lock_rows(Event, [event.id])
-    sessions = lock_rows(DialogueSession, clean.values())
+    session_ids = sorted(set(clean.values()))
+    lock_ids(DialogueSession, session_ids)
     # Whether the address is registered already is asked in the statement that counts the
     # seats (one round trip less per sign-up); it is answered before any capacity rule.
-    states, already = _seats_and_registered(sessions.values(), event.id, key)
+    seats, already = _seats_and_registered(session_ids, event.id, key)
     if already:
         raise AlreadyRegistered()
     if event.capacity is not None:
         capacity.ensure_event_has_room(event.capacity, _active_count(event.id))
     if source == "walk_in":
-        for session_id in sorted(clean.values()):
-            if states[session_id].seats_left <= 0:
+        for session_id in session_ids:
+            if seats[session_id].state.seats_left <= 0:
                 raise errors.SessionFull(session_id)
-    # The rows are written at once with plain INSERTs (unit_of_work.insert_now). A second
+    places = {session_id: _next_place(seats[session_id].state, seats[session_id].waiting_seq,
+                                      session_id)
+              for session_id in session_ids}
+    # The rows are written at once with plain INSERTs (unit_of_work.insert_row). A second
     # sign-up with the same address that raced past the check above fails here on the
     # partial unique index, and the decorator turns that into AlreadyRegistered.
-    registration = insert_now(Registration(
+    registration = loaded_copy(Registration, insert_row(Registration, dict(
         event_id=event.id,
         email_key=key,
         source=source,
@@ -194,12 +224,10 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
         created_at=now,
         updated_at=now,
         **_detail_values(details),
-    ))
+    )))
     set_committed_value(registration, "event", event)
-    set_committed_value(registration, "choices", [
-        _new_choice(registration, sessions[session_id], states[session_id], now)
-        for _block_id, session_id in sorted(clean.items())
-    ])
+    _insert_choices(registration, clean, places, now)
+    _hand_out_waiting_numbers({s.id: s for block in event.blocks for s in block.sessions}, places)
     if ranked:
         preferences.record_rankings(registration, event, ranked, now)
     if notify:
@@ -211,16 +239,36 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     return registration
 
 
-def _new_choice(registration, session, seats, now):
-    """A new registration's seat or waiting-list place in a locked session, written at once."""
-    state, queue_no = _next_place(session, seats)
-    choice = insert_now(SessionChoice(
-        registration_id=registration.id, block_id=session.block_id, session_id=session.id,
-        state=state, queue_no=queue_no, created_at=now, updated_at=now,
-    ))
-    set_committed_value(choice, "registration", registration)
-    set_committed_value(choice, "session", session)
-    return choice
+def _insert_choices(registration, clean, places, now):
+    """A new registration's seat or waiting-list place in each chosen (locked) session, written
+    at once. No ORM objects are made for them (they cost a sign-up more than their INSERTs):
+    the web sign-up never reads them, and a caller that does (a walk-in's check-in) has them
+    loaded by the ORM when it first asks for `registration.choices`."""
+    insert_rows(SessionChoice, [
+        dict(registration_id=registration.id, block_id=block_id, session_id=session_id,
+             state=places[session_id][0], queue_no=places[session_id][1], created_at=now,
+             updated_at=now)
+        for block_id, session_id in sorted(clean.items())
+    ])
+
+
+_WAITING_SEQ = (
+    update(DialogueSession.__table__)
+    .where(DialogueSession.id == bindparam("session_id"))
+    .values(waiting_seq=bindparam("given_out"))
+)
+
+
+def _hand_out_waiting_numbers(sessions, places):
+    """The sessions' last waiting-list numbers as sign-up gave them out: a plain UPDATE (no
+    ORM object to flush at commit), and the loaded sessions told the new value."""
+    given = [{"session_id": session_id, "given_out": queue_no}
+             for session_id, (_state, queue_no) in places.items() if queue_no is not None]
+    if not given:
+        return
+    db.session.connection().execute(_WAITING_SEQ, given)
+    for row in given:
+        set_committed_value(sessions[row["session_id"]], "waiting_seq", row["given_out"])
 
 
 @write_transaction()

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from eventapp.domain.errors import (
     AlreadyRegistered,
@@ -12,10 +12,10 @@ from eventapp.domain.errors import (
     SignupClosed,
 )
 from eventapp.extensions import db
-from eventapp.models import OutboxMessage, Registration, SessionChoice
+from eventapp.models import DialogueSession, OutboxMessage, Registration, SessionChoice
 from eventapp.services import booking, queries
 from eventapp.util.time import utcnow
-from tests.factories import details, make_event, sign_up
+from tests.factories import details, make_event, make_user, sign_up
 
 
 def states(event, session_index=0, block_index=0):
@@ -194,3 +194,50 @@ def test_an_address_signed_up_already_is_told_so_even_when_the_day_and_its_sessi
     sign_up(event, 1)
     with pytest.raises(AlreadyRegistered):
         sign_up(event, 1)
+
+
+def stored_waiting_seq(sessions):
+    """The sessions' last waiting-list numbers as the database has them (not the loaded copy)."""
+    rows = dict(db.session.execute(select(DialogueSession.id, DialogueSession.waiting_seq)
+                                   .where(DialogueSession.id.in_([s.id for s in sessions]))).all())
+    return [rows[s.id] for s in sessions]
+
+
+def test_waiting_list_numbers_run_on_in_each_session_whichever_use_case_hands_them_out(ctx):
+    event = make_event(capacities=(1, 5), blocks=2)
+    full = [block.sessions[0] for block in event.blocks]
+    first = sign_up(event, 1)
+    second, third = sign_up(event, 2), sign_up(event, 3)
+    assert [c.queue_no for c in second.choices] == [1, 1]
+    assert [c.queue_no for c in third.choices] == [2, 2]
+    assert stored_waiting_seq(full) == [s.waiting_seq for s in full] == [2, 2]
+    # An organiser's move (on the locked ORM rows) goes on from there, and sign-up after it.
+    moved = booking.put_back_on_waiting_list(first.choices[0].id, utcnow(), make_user())
+    fourth = sign_up(event, 4)
+    assert moved.queue_no == 3
+    assert [c.queue_no for c in fourth.choices] == [4, 3]
+    assert stored_waiting_seq(full) == [s.waiting_seq for s in full] == [4, 3]
+
+
+def test_a_sign_up_counts_with_what_is_stored_when_it_writes_not_what_the_page_loaded(ctx):
+    event = make_event(capacities=(1, 5))
+    page = queries.public_event(event.slug, "sessions")  # the form's read transaction
+    session = page.blocks[0].sessions[0]
+    assert session.capacity == 1
+    with db.engine.begin() as elsewhere:  # meanwhile the seat went, and seven were queued
+        elsewhere.execute(update(DialogueSession).where(DialogueSession.id == session.id)
+                          .values(capacity=0, waiting_seq=7))
+    registration = booking.register(page.id, details(1), {page.blocks[0].id: session.id}, "sv",
+                                    utcnow())
+    assert (registration.choices[0].state, registration.choices[0].queue_no) == ("waiting", 8)
+    assert stored_waiting_seq([session]) == [session.waiting_seq] == [8]
+
+
+def test_an_address_is_registered_already_in_its_own_event_only(ctx):
+    event, other = make_event(blocks=2), make_event(blocks=2)
+    sign_up(other, 1)
+    registration = sign_up(event, 1)  # the same address, another event: not a duplicate
+    assert [c.state for c in registration.choices] == ["confirmed", "confirmed"]
+    with pytest.raises(AlreadyRegistered):
+        sign_up(event, 1, session_index=1)
+    assert db.session.scalar(select(db.func.count(Registration.id))) == 2
