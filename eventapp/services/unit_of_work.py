@@ -51,7 +51,7 @@ def install_sqlite_locking(engine, busy_timeout_ms=10_000):
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, record):
-        record.info[_BUSY_TIMEOUT_MS] = int(busy_timeout_ms)  # for begin_write (see there)
+        record.info[_BUSY_TIMEOUT_MS] = int(busy_timeout_ms)  # for _begin_immediate
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -78,7 +78,7 @@ def install_sqlite_locking(engine, busy_timeout_ms=10_000):
     def _on_begin(conn):
         if _want_immediate.get():
             _want_immediate.set(False)
-            _begin_immediate(conn, busy_timeout_ms)
+            _begin_immediate(conn)
         else:
             conn.exec_driver_sql("BEGIN")
 
@@ -89,10 +89,11 @@ def install_sqlite_locking(engine, busy_timeout_ms=10_000):
 _FIRST_TRY_AGAIN_S, _LONGEST_TRY_AGAIN_S = 0.0001, 0.002
 
 
-def _begin_immediate(conn, busy_timeout_ms):
+def _begin_immediate(conn):
     """BEGIN IMMEDIATE, retried with short sleeps while another connection writes, for at
-    most the busy timeout; then the statement's own "database is locked" (Busy)."""
+    most the connection's busy timeout; then the statement's own "database is locked" (Busy)."""
     raw = conn.connection.dbapi_connection
+    busy_timeout_ms = conn.info[_BUSY_TIMEOUT_MS]
     deadline = time.monotonic() + busy_timeout_ms / 1000
     delay = _FIRST_TRY_AGAIN_S
     raw.execute("PRAGMA busy_timeout=0")
@@ -226,7 +227,7 @@ def _write_on(connection):
     if connection.info.get(_RELAXED):
         return False
     connection.connection.dbapi_connection.commit()
-    _begin_immediate(connection, connection.info[_BUSY_TIMEOUT_MS])
+    _begin_immediate(connection)
     return True
 
 
