@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..domain import capacity, errors, signup
 from ..domain.errors import AlreadyRegistered, NotFound, PlaceChanged, RegistrationCancelled
 from ..extensions import db
-from ..models import DialogueSession, Event, Registration, SessionChoice
+from ..models import DialogueSession, Event, ParallelBlock, Registration, SessionChoice
 from .activity import log_activity
 from . import preferences
 from .changes import record_change
@@ -96,33 +96,86 @@ def _seats_and_registered_for(count):
     """The statement for `count` sessions: one per count, with a parameter per id (an
     expanding IN is written out again at every execution, which cost more than the query)."""
     ids = [bindparam(f"id_{n}") for n in range(count)]
-    return select(
-        DialogueSession.id, DialogueSession.capacity, DialogueSession.waitlist_enabled,
-        DialogueSession.waiting_seq, _CONFIRMED_IN_SESSION, _ACTIVE_WITH_KEY.exists(),
-    ).where(DialogueSession.id.in_(ids))
+    return (
+        select(DialogueSession.id, DialogueSession.capacity, DialogueSession.waitlist_enabled,
+               DialogueSession.waiting_seq, _CONFIRMED_IN_SESSION, _ACTIVE_WITH_KEY.exists(),
+               DialogueSession.block_id, ParallelBlock.allocation_mode, ParallelBlock.event_id,
+               *_EVENT_NOW)
+        .join(ParallelBlock, ParallelBlock.id == DialogueSession.block_id)
+        .join(Event, Event.id == ParallelBlock.event_id)
+        .where(DialogueSession.id.in_(ids))
+    )
+
+
+# What sign-up's rules need of the event as the database holds it now (the sign-up window
+# and the event's own limit), read with the seats.
+_EVENT_NOW = (Event.status, Event.starts_at, Event.signup_opens_at, Event.signup_closes_at,
+              Event.capacity)
+_EVENT_NOW_ALONE = select(*_EVENT_NOW).where(Event.id == bindparam("event_id"))
 
 
 @dataclass(frozen=True)
 class _Seats:
-    """A locked session as sign-up's rules see it."""
+    """A locked session as sign-up's rules see it, with where it belongs now."""
 
     state: capacity.SeatState
     waiting_seq: int
+    block_id: int
+    allocation_mode: str
+    event_id: int
+
+
+@dataclass(frozen=True)
+class _EventNow:
+    """The event as the database holds it when a sign-up counts its seats."""
+
+    window: signup.EventWindow
+    capacity: int | None
 
 
 def _seats_and_registered(session_ids, event_id, key):
     """({session id: _Seats} for locked sessions, whether someone active in the event has this
-    address key), in one statement."""
+    address key, the event as it is now (_EventNow; None if it is gone)), in one statement
+    (two for a sign-up without a first-come session)."""
     if not session_ids:
-        return {}, _has_active_registration(event_id, key)
+        row = db.session.connection().execute(_EVENT_NOW_ALONE, {"event_id": event_id}).first()
+        return {}, _has_active_registration(event_id, key), row and _event_now(row)
     # On the session's connection: a plain statement, nothing for the ORM to do (its execute
     # path costs more than the statement).
     values = {f"id_{n}": session_id for n, session_id in enumerate(session_ids)}
     rows = db.session.connection().execute(_seats_and_registered_for(len(values)), {
         **values, "event_id": event_id, "key": key}).all()
-    seats = {session_id: _Seats(capacity.SeatState(size, confirmed, waitlist), waiting_seq)
-             for session_id, size, waitlist, waiting_seq, confirmed, _registered in rows}
-    return seats, bool(rows and rows[0][5])
+    seats = {row[0]: _Seats(capacity.SeatState(row[1], row[4], row[2]), row[3], *row[6:9])
+             for row in rows}
+    return seats, bool(rows and rows[0][5]), rows and _event_now(rows[0][9:]) or None
+
+
+def _event_now(row):
+    status, starts_at, opens, closes, limit = row
+    return _EventNow(signup.EventWindow(status, starts_at, opens, closes), limit)
+
+
+class ProgrammeChanged(Exception):
+    """The programme a sign-up was made from (a copy read a moment ago, see register) no
+    longer matches the database: a chosen session is gone or moved, its block now takes
+    rankings, or the event got or lost its own limit. Nothing was written; the caller
+    answers from the programme as it is now."""
+
+
+def _check_programme(programme, clean, seats, now_event, source, now):
+    """A sign-up made from a copy of the programme, checked against what the locked rows
+    hold now; the sign-up window is the one the database holds, not the copy's."""
+    if now_event is None:
+        raise ProgrammeChanged()
+    if source == "web":
+        signup.ensure_signup_open(now_event.window, now)
+    if (now_event.capacity is None) != (programme.capacity is None):
+        raise ProgrammeChanged()  # its lock (taken before the sessions') was not, or in vain
+    for block_id, session_id in clean.items():
+        seat = seats.get(session_id)
+        if (seat is None or seat.block_id != block_id or seat.event_id != programme.id
+                or seat.allocation_mode != ParallelBlock.FIRST_COME):
+            raise ProgrammeChanged()
 
 
 def _next_place(state, waiting_seq, session_id):
@@ -170,15 +223,26 @@ def register(event_id, details: Details, choices, locale, now, **options):
 
     Organisers registering someone by hand (`source="organiser"`) are not held to the
     sign-up window, but every capacity rule still applies.
+
+    `programme`: the event with its blocks and sessions as a copy read a moment ago, shared
+    by requests (the sign-up POST's, web/pagecache.shared), used instead of reading it
+    again. It is never changed or attached here. What it says is checked against the locked
+    rows: the sign-up window is the database's, and ProgrammeChanged is raised, with nothing
+    written, when it no longer matches (_check_programme). Not for events whose blocks take
+    rankings.
     """
     return register_in_transaction(event_id, details, choices, locale, now, **options)
 
 
 def register_in_transaction(event_id, details: Details, choices, locale, now, notify=True,
-                            source="web", actor=None, consent_text="", rankings=None):
+                            source="web", actor=None, consent_text="", rankings=None,
+                            programme=None):
     """register(), as one step of a use case that has its write transaction open already
     (a walk-in is registered and checked in at once)."""
-    event = _event_for_booking(event_id)
+    event = programme if programme is not None else _event_for_booking(event_id)
+    if programme is not None and (programme.id != event_id or any(
+            block.takes_preferences for block in programme.blocks)):
+        raise ValueError("a programme copy is for first-come blocks of the same event")
     if source == "web":
         signup.ensure_signup_open(signup.EventWindow.of(event), now)
     elif event.status == Event.CANCELLED:
@@ -198,11 +262,15 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     lock_ids(DialogueSession, session_ids)
     # Whether the address is registered already is asked in the statement that counts the
     # seats (one round trip less per sign-up); it is answered before any capacity rule.
-    seats, already = _seats_and_registered(session_ids, event.id, key)
+    seats, already, now_event = _seats_and_registered(session_ids, event.id, key)
+    if programme is not None:
+        _check_programme(programme, clean, seats, now_event, source, now)
     if already:
         raise AlreadyRegistered()
     if event.capacity is not None:
-        capacity.ensure_event_has_room(event.capacity, _active_count(event.id))
+        # Locked above, so as it is now (lock_rows reads the row again).
+        limit = now_event.capacity if programme is not None else event.capacity
+        capacity.ensure_event_has_room(limit, _active_count(event.id))
     if source == "walk_in":
         for session_id in session_ids:
             if seats[session_id].state.seats_left <= 0:
@@ -225,9 +293,13 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
         updated_at=now,
         **_detail_values(details),
     )))
-    set_committed_value(registration, "event", event)
+    if programme is None:
+        set_committed_value(registration, "event", event)
     _insert_choices(registration, clean, places, now)
-    _hand_out_waiting_numbers({s.id: s for block in event.blocks for s in block.sessions}, places)
+    # A shared copy is not told the new numbers: nothing reads them from it, and nothing
+    # changes it.
+    _hand_out_waiting_numbers({} if programme is not None else
+                              {s.id: s for block in event.blocks for s in block.sessions}, places)
     if ranked:
         preferences.record_rankings(registration, event, ranked, now)
     if notify:
@@ -268,7 +340,8 @@ def _hand_out_waiting_numbers(sessions, places):
         return
     db.session.connection().execute(_WAITING_SEQ, given)
     for row in given:
-        set_committed_value(sessions[row["session_id"]], "waiting_seq", row["given_out"])
+        if row["session_id"] in sessions:
+            set_committed_value(sessions[row["session_id"]], "waiting_seq", row["given_out"])
 
 
 @write_transaction()
