@@ -133,25 +133,28 @@ class _EventNow:
     capacity: int | None
 
 
-def _seats_and_registered(session_ids, event_id, key):
+def _seats_and_registered(session_ids, event_id, key, event_now=False):
     """({session id: _Seats} for locked sessions, whether someone active in the event has this
-    address key, the event as it is now (_EventNow; None if it is gone)), in one statement
-    (two for a sign-up without a first-come session)."""
+    address key, the event as it is now (_EventNow, None if it is gone)), in one statement.
+    Without sessions the event is read only if `event_now` asks for it."""
+    connection = db.session.connection()
     if not session_ids:
-        row = db.session.connection().execute(_EVENT_NOW_ALONE, {"event_id": event_id}).first()
-        return {}, _has_active_registration(event_id, key), row and _event_now(row)
+        row = event_now and connection.execute(_EVENT_NOW_ALONE, {"event_id": event_id}).first()
+        return {}, _has_active_registration(event_id, key), _event_now(row)
     # On the session's connection: a plain statement, nothing for the ORM to do (its execute
     # path costs more than the statement).
     values = {f"id_{n}": session_id for n, session_id in enumerate(session_ids)}
-    rows = db.session.connection().execute(_seats_and_registered_for(len(values)), {
+    rows = connection.execute(_seats_and_registered_for(len(values)), {
         **values, "event_id": event_id, "key": key}).all()
     seats = {row[0]: _Seats(capacity.SeatState(row[1], row[4], row[2]), row[3], *row[6:9])
              for row in rows}
-    return seats, bool(rows and rows[0][5]), rows and _event_now(rows[0][9:]) or None
+    return seats, bool(rows and rows[0][5]), _event_now(rows[0][9:] if rows else None)
 
 
-def _event_now(row):
-    status, starts_at, opens, closes, limit = row
+def _event_now(columns):
+    if not columns:
+        return None
+    status, starts_at, opens, closes, limit = columns
     return _EventNow(signup.EventWindow(status, starts_at, opens, closes), limit)
 
 
@@ -262,7 +265,8 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     lock_ids(DialogueSession, session_ids)
     # Whether the address is registered already is asked in the statement that counts the
     # seats (one round trip less per sign-up); it is answered before any capacity rule.
-    seats, already, now_event = _seats_and_registered(session_ids, event.id, key)
+    seats, already, now_event = _seats_and_registered(session_ids, event.id, key,
+                                                      event_now=programme is not None)
     if programme is not None:
         _check_programme(programme, clean, seats, now_event, source, now)
     if already:

@@ -13,7 +13,7 @@ from eventapp.services import booking, queries
 from eventapp.util.time import utcnow
 from eventapp.web import pagecache
 from tests.factories import details, make_event
-from tests.helpers import signup_data, text_of
+from tests.helpers import CSRF, signup_data, text_of
 
 
 @pytest.fixture
@@ -187,3 +187,26 @@ def test_booking_from_a_copy_that_no_longer_matches_raises_and_writes_nothing(ct
     assert db.session.scalar(select(db.func.count(Registration.id))) == 1
     assert inspect(copy).detached
     assert [s.id for s in copy.blocks[0].sessions] == [event.blocks[0].sessions[0].id, moved]
+
+
+def test_an_event_without_parallel_sessions_is_checked_against_the_database_too(cached_app):
+    with cached_app.app_context():
+        slug = make_event(blocks=0).slug
+
+    def post(n):
+        client = cached_app.test_client()
+        page = client.get(f"/events/{slug}/signup").get_data(as_text=True)
+        token = CSRF.search(page).group(1)
+        return client.post(f"/events/{slug}/signup", data={
+            "csrf_token": token, "name": f"Deltagare {n}", "email": f"deltagare{n}@example.org",
+            "organisation": "Lycksele kommun", "consent": "y"})
+
+    assert post(1).status_code == 302
+    assert _stored(cached_app, "deltagare1@example.org") == ([], ["confirmation"])
+    with cached_app.app_context():
+        db.session.scalar(select(Event).where(Event.slug == slug)).status = Event.CLOSED
+        db.session.commit()
+    refused = post(2)
+    assert refused.status_code == 400
+    assert "Anmälan till det här evenemanget är stängd" in text_of(refused)
+    assert _stored(cached_app, "deltagare2@example.org") is None
