@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, literal_column, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import capacity, errors, signup
@@ -92,88 +93,80 @@ _CONFIRMED_IN_SESSION = (
 
 
 @functools.cache
-def _seats_and_registered_for(count):
+def _seats_and_registered_for(count, with_event=False):
     """The statement for `count` sessions: one per count, with a parameter per id (an
-    expanding IN is written out again at every execution, which cost more than the query)."""
+    expanding IN is written out again at every execution, which cost more than the query).
+    `with_event`: also where each session belongs now and the event's _EVENT_NOW."""
     ids = [bindparam(f"id_{n}") for n in range(count)]
+    columns = [DialogueSession.id, DialogueSession.capacity, DialogueSession.waitlist_enabled,
+               DialogueSession.waiting_seq, _CONFIRMED_IN_SESSION, _ACTIVE_WITH_KEY.exists()]
+    if not with_event:
+        return select(*columns).where(DialogueSession.id.in_(ids))
     return (
-        select(DialogueSession.id, DialogueSession.capacity, DialogueSession.waitlist_enabled,
-               DialogueSession.waiting_seq, _CONFIRMED_IN_SESSION, _ACTIVE_WITH_KEY.exists(),
-               DialogueSession.block_id, ParallelBlock.allocation_mode, ParallelBlock.event_id,
-               *_EVENT_NOW)
+        select(*columns, DialogueSession.block_id, ParallelBlock.allocation_mode,
+               ParallelBlock.event_id, *_EVENT_NOW)
         .join(ParallelBlock, ParallelBlock.id == DialogueSession.block_id)
         .join(Event, Event.id == ParallelBlock.event_id)
         .where(DialogueSession.id.in_(ids))
     )
 
 
-# What sign-up's rules need of the event as the database holds it now (the sign-up window
-# and the event's own limit), read with the seats.
-_EVENT_NOW = (Event.status, Event.starts_at, Event.signup_opens_at, Event.signup_closes_at,
-              Event.capacity)
+# What tells whether a copy of the programme is the event as it is now: any change to the
+# event's row sets its updated_at (the column's onupdate, or the services set it); a block
+# added or removed changes the count. Sessions are checked one by one (_check_programme).
+_EVENT_BLOCK = aliased(ParallelBlock)  # not the chosen session's block, joined beside it
+_EVENT_NOW = (
+    Event.updated_at,
+    select(func.count(_EVENT_BLOCK.id)).where(_EVENT_BLOCK.event_id == Event.id)
+    .correlate(Event).scalar_subquery(),
+)
 _EVENT_NOW_ALONE = select(*_EVENT_NOW).where(Event.id == bindparam("event_id"))
 
 
 @dataclass(frozen=True)
 class _Seats:
-    """A locked session as sign-up's rules see it, with where it belongs now."""
+    """A locked session as sign-up's rules see it (with where it belongs now, if asked)."""
 
     state: capacity.SeatState
     waiting_seq: int
-    block_id: int
-    allocation_mode: str
-    event_id: int
+    block_id: int | None = None
+    allocation_mode: str | None = None
+    event_id: int | None = None
 
 
-@dataclass(frozen=True)
-class _EventNow:
-    """The event as the database holds it when a sign-up counts its seats."""
-
-    window: signup.EventWindow
-    capacity: int | None
-
-
-def _seats_and_registered(session_ids, event_id, key, event_now=False):
+def _seats_and_registered(session_ids, event_id, key, with_event=False):
     """({session id: _Seats} for locked sessions, whether someone active in the event has this
-    address key, the event as it is now (_EventNow, None if it is gone)), in one statement.
-    Without sessions the event is read only if `event_now` asks for it."""
+    address key), in one statement. `with_event`: also where each session belongs and the
+    event's (updated_at, number of blocks) as they are now, None if the event is gone."""
     connection = db.session.connection()
     if not session_ids:
-        row = event_now and connection.execute(_EVENT_NOW_ALONE, {"event_id": event_id}).first()
-        return {}, _has_active_registration(event_id, key), _event_now(row)
+        event_now = with_event and connection.execute(
+            _EVENT_NOW_ALONE, {"event_id": event_id}).first()
+        return {}, _has_active_registration(event_id, key), event_now and tuple(event_now)
     # On the session's connection: a plain statement, nothing for the ORM to do (its execute
     # path costs more than the statement).
     values = {f"id_{n}": session_id for n, session_id in enumerate(session_ids)}
-    rows = connection.execute(_seats_and_registered_for(len(values)), {
+    rows = connection.execute(_seats_and_registered_for(len(values), with_event), {
         **values, "event_id": event_id, "key": key}).all()
     seats = {row[0]: _Seats(capacity.SeatState(row[1], row[4], row[2]), row[3], *row[6:9])
              for row in rows}
-    return seats, bool(rows and rows[0][5]), _event_now(rows[0][9:] if rows else None)
-
-
-def _event_now(columns):
-    if not columns:
-        return None
-    status, starts_at, opens, closes, limit = columns
-    return _EventNow(signup.EventWindow(status, starts_at, opens, closes), limit)
+    event_now = tuple(rows[0][9:]) if with_event and rows else None
+    return seats, bool(rows and rows[0][5]), event_now
 
 
 class ProgrammeChanged(Exception):
-    """The programme a sign-up was made from (a copy read a moment ago, see register) no
-    longer matches the database: a chosen session is gone or moved, its block now takes
-    rankings, or the event got or lost its own limit. Nothing was written; the caller
-    answers from the programme as it is now."""
+    """The programme a sign-up was made from (a copy read a moment ago, see register) is not
+    the event as the database holds it now: the event was changed (its sign-up window, the
+    questions asked, its limit, the privacy text ...), a block was added or removed, or a
+    chosen session is gone, moved or now ranked. Nothing was written; the caller answers
+    from the programme as it is now."""
 
 
-def _check_programme(programme, clean, seats, now_event, source, now):
-    """A sign-up made from a copy of the programme, checked against what the locked rows
-    hold now; the sign-up window is the one the database holds, not the copy's."""
-    if now_event is None:
+def _check_programme(programme, clean, seats, event_now):
+    """A sign-up made from a copy of the programme, checked against the rows as they are now
+    (read after the locks, in the statement that counts the seats)."""
+    if event_now != (programme.updated_at, len(programme.blocks)):
         raise ProgrammeChanged()
-    if source == "web":
-        signup.ensure_signup_open(now_event.window, now)
-    if (now_event.capacity is None) != (programme.capacity is None):
-        raise ProgrammeChanged()  # its lock (taken before the sessions') was not, or in vain
     for block_id, session_id in clean.items():
         seat = seats.get(session_id)
         if (seat is None or seat.block_id != block_id or seat.event_id != programme.id
@@ -265,16 +258,15 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     lock_ids(DialogueSession, session_ids)
     # Whether the address is registered already is asked in the statement that counts the
     # seats (one round trip less per sign-up); it is answered before any capacity rule.
-    seats, already, now_event = _seats_and_registered(session_ids, event.id, key,
-                                                      event_now=programme is not None)
+    seats, already, event_now = _seats_and_registered(session_ids, event.id, key,
+                                                      with_event=programme is not None)
     if programme is not None:
-        _check_programme(programme, clean, seats, now_event, source, now)
+        # After it, the copy's window, limit and questions are the event's as it is now.
+        _check_programme(programme, clean, seats, event_now)
     if already:
         raise AlreadyRegistered()
     if event.capacity is not None:
-        # Locked above, so as it is now (lock_rows reads the row again).
-        limit = now_event.capacity if programme is not None else event.capacity
-        capacity.ensure_event_has_room(limit, _active_count(event.id))
+        capacity.ensure_event_has_room(event.capacity, _active_count(event.id))
     if source == "walk_in":
         for session_id in session_ids:
             if seats[session_id].state.seats_left <= 0:

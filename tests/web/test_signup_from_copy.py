@@ -8,7 +8,8 @@ from sqlalchemy import inspect, select
 
 from eventapp.domain import signup
 from eventapp.extensions import db
-from eventapp.models import DialogueSession, Event, OutboxMessage, Registration, SessionChoice
+from eventapp.models import (DialogueSession, Event, OutboxMessage, ParallelBlock,
+                              Registration, SessionChoice)
 from eventapp.services import booking, queries
 from eventapp.util.time import utcnow
 from eventapp.web import pagecache
@@ -24,12 +25,13 @@ def cached_app(make_app, inbox):
     pagecache.clear()
 
 
-def _sign_up(app, slug, n, session_id, block_id):
+def _sign_up(app, slug, n, session_id, block_id, **fields):
     """Person n sends the form (their own browser: cookie and token from the page)."""
     client = app.test_client()
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == slug))
-        data = signup_data(client, event, n, **{f"block_{block_id}": str(session_id)})
+        data = signup_data(client, event, n, **{f"block_{block_id}": str(session_id)},
+                           **fields)
     return client.post(f"/events/{slug}/signup", data=data)
 
 
@@ -48,10 +50,21 @@ def _copy(slug):
     return pagecache.shared(("programme", slug), lambda: None)
 
 
-def test_sign_ups_made_from_the_copy_are_stored_and_leave_the_shared_copy_as_it_was(cached_app):
+def test_sign_ups_made_from_the_copy_are_stored_and_leave_the_shared_copy_as_it_was(
+        cached_app, monkeypatch):
     with cached_app.app_context():
         event = make_event(capacities=(1,))
         slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
+    # A form with an error (no consent): it reads the copy, and nothing is stored.
+    assert _sign_up(cached_app, slug, 0, seat, block, consent="").status_code == 400
+    # From here on a POST that read the programme again would fail.
+    loads = queries.public_event
+
+    def no_reading_again(slug, load="programme"):
+        assert load != "sessions", "a sign-up POST read the programme again"
+        return loads(slug, load)
+
+    monkeypatch.setattr(queries, "public_event", no_reading_again)
     for n in (1, 2):
         response = _sign_up(cached_app, slug, n, seat, block)
         assert response.status_code == 302, text_of(response)
@@ -156,12 +169,18 @@ def test_an_event_limit_set_after_the_copy_was_read_holds(cached_app):
     assert _stored(cached_app, "deltagare2@example.org") is None
 
 
-def test_a_refusal_made_on_the_copy_is_shown_as_refused_and_nothing_more_is_stored(cached_app):
+def test_a_refusal_made_on_the_copy_is_shown_as_refused_and_nothing_more_is_stored(
+        cached_app, monkeypatch):
     with cached_app.app_context():
         event = make_event(capacities=(10,))
         slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
     assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302
+    bookings = []
+    register = booking.register
+    monkeypatch.setattr(booking, "register", lambda *a, **k: bookings.append(k) or register(
+        *a, **k))
     again = _sign_up(cached_app, slug, 1, seat, block)
+    assert len(bookings) == 1 and bookings[0]["programme"] is not None  # refused once, kept
     assert again.status_code == 409
     assert "redan anmäld" in text_of(again)
     with cached_app.app_context():
@@ -209,4 +228,49 @@ def test_an_event_without_parallel_sessions_is_checked_against_the_database_too(
     refused = post(2)
     assert refused.status_code == 400
     assert "Anmälan till det här evenemanget är stängd" in text_of(refused)
+    assert _stored(cached_app, "deltagare2@example.org") is None
+
+
+def test_questions_switched_off_or_made_required_after_the_copy_was_read_count_at_once(
+        cached_app):
+    with cached_app.app_context():
+        event = make_event(capacities=(10,))
+        slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
+    assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302
+    with cached_app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        event.field_settings = {**event.field_settings, "dietary_needs": "off",
+                                "job_title": "required"}
+        db.session.commit()
+    client = cached_app.test_client()
+    with cached_app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        data = signup_data(client, event, 2, **{f"block_{block}": str(seat)})
+    data.update(dietary_needs="Celiaki", job_title="")
+    refused = client.post(f"/events/{slug}/signup", data=data)
+    assert refused.status_code == 400  # the job title is required now
+    assert _stored(cached_app, "deltagare2@example.org") is None
+    data.update(job_title="Arkivarie")
+    assert client.post(f"/events/{slug}/signup", data=data).status_code == 302
+    with cached_app.app_context():
+        stored = db.session.scalar(select(Registration).where(
+            Registration.email == "deltagare2@example.org"))
+        assert (stored.dietary_needs, stored.job_title) == ("", "Arkivarie")  # not asked
+
+
+def test_a_block_added_after_the_copy_was_read_must_be_chosen_too(cached_app):
+    with cached_app.app_context():
+        event = make_event(capacities=(10,))
+        slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
+        starts = event.blocks[0].starts_at
+    assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302
+    with cached_app.app_context():
+        added = ParallelBlock(event_id=db.session.scalar(select(Event.id).where(
+            Event.slug == slug)), title="Dialogmöten 2", starts_at=starts + timedelta(hours=2),
+            ends_at=starts + timedelta(hours=3))
+        added.sessions = [DialogueSession(title="Nytt", capacity=5, room="Sal C")]
+        db.session.add(added)
+        db.session.commit()
+    response = _sign_up(cached_app, slug, 2, seat, block)  # nothing chosen in the new block
+    assert response.status_code == 400
     assert _stored(cached_app, "deltagare2@example.org") is None

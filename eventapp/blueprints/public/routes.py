@@ -101,12 +101,13 @@ def signup_form(slug):
 
 def _signup_made_from_copy(slug):
     """A sign-up POST that goes through, made from this process's copy of the programme, read
-    at most PAGE_CACHE_SECONDS ago (the sign-up page a person fills in is as old): most
+    at most PAGE_CACHE_SECONDS ago (as long as the page cache keeps the sign-up page): most
     POSTs are such, and reading the programme again cost each a fifth of its time. The
-    booking checks the copy against the locked rows (booking.register). None for everything
-    else (a form with an error, a refusal, sign-up not open, a programme that changed),
-    which _signup_form answers from the programme as it is now, without booking again what
-    was refused here."""
+    booking checks the copy against the rows as they are after its locks (booking.register:
+    the event's updated_at, its blocks, each chosen session). None for everything else (a
+    form with an error, a refusal, sign-up not open, a programme that changed), which
+    _signup_form answers from the programme as it is now, without booking again what was
+    refused here."""
     if not pagecache.enabled():
         return None
     event = pagecache.shared(("programme", slug), lambda: queries.programme_copy(slug))
