@@ -20,6 +20,8 @@ session_leads = Table(
 
 class Event(db.Model):
     __tablename__ = "event"
+    # Ids reach browsers and links: on SQLite they never repeat either (see migrations).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     DRAFT, PUBLISHED, CLOSED, CANCELLED = "draft", "published", "closed", "cancelled"
 
@@ -94,6 +96,7 @@ class ParallelBlock(db.Model):
     """A slot in which several dialogue sessions run at once; each participant picks one."""
 
     __tablename__ = "parallel_block"
+    __table_args__ = {"sqlite_autoincrement": True}  # its id is a form's field name
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -149,7 +152,8 @@ class Lead(db.Model):
 
 class DialogueSession(db.Model):
     __tablename__ = "dialogue_session"
-    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     block_id: Mapped[int] = mapped_column(

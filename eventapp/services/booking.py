@@ -8,12 +8,13 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, literal_column, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import capacity, errors, signup
 from ..domain.errors import AlreadyRegistered, NotFound, PlaceChanged, RegistrationCancelled
 from ..extensions import db
-from ..models import DialogueSession, Event, Registration, SessionChoice
+from ..models import DialogueSession, Event, ParallelBlock, Registration, SessionChoice
 from .activity import log_activity
 from . import preferences
 from .changes import record_change
@@ -92,37 +93,85 @@ _CONFIRMED_IN_SESSION = (
 
 
 @functools.cache
-def _seats_and_registered_for(count):
+def _seats_and_registered_for(count, with_event=False):
     """The statement for `count` sessions: one per count, with a parameter per id (an
-    expanding IN is written out again at every execution, which cost more than the query)."""
+    expanding IN is written out again at every execution, which cost more than the query).
+    `with_event`: also where each session belongs now and the event's _EVENT_NOW."""
     ids = [bindparam(f"id_{n}") for n in range(count)]
-    return select(
-        DialogueSession.id, DialogueSession.capacity, DialogueSession.waitlist_enabled,
-        DialogueSession.waiting_seq, _CONFIRMED_IN_SESSION, _ACTIVE_WITH_KEY.exists(),
-    ).where(DialogueSession.id.in_(ids))
+    columns = [DialogueSession.id, DialogueSession.capacity, DialogueSession.waitlist_enabled,
+               DialogueSession.waiting_seq, _CONFIRMED_IN_SESSION, _ACTIVE_WITH_KEY.exists()]
+    if not with_event:
+        return select(*columns).where(DialogueSession.id.in_(ids))
+    return (
+        select(*columns, DialogueSession.block_id, ParallelBlock.allocation_mode,
+               ParallelBlock.event_id, *_EVENT_NOW)
+        .join(ParallelBlock, ParallelBlock.id == DialogueSession.block_id)
+        .join(Event, Event.id == ParallelBlock.event_id)
+        .where(DialogueSession.id.in_(ids))
+    )
+
+
+# What tells whether a copy of the programme is the event as it is now: any change to the
+# event's row sets its updated_at (the column's onupdate, or the services set it); a block
+# added or removed changes the count. Sessions are checked one by one (_check_programme).
+_EVENT_BLOCK = aliased(ParallelBlock)  # not the chosen session's block, joined beside it
+_EVENT_NOW = (
+    Event.updated_at,
+    select(func.count(_EVENT_BLOCK.id)).where(_EVENT_BLOCK.event_id == Event.id)
+    .correlate(Event).scalar_subquery(),
+)
+_EVENT_NOW_ALONE = select(*_EVENT_NOW).where(Event.id == bindparam("event_id"))
 
 
 @dataclass(frozen=True)
 class _Seats:
-    """A locked session as sign-up's rules see it."""
+    """A locked session as sign-up's rules see it (with where it belongs now, if asked)."""
 
     state: capacity.SeatState
     waiting_seq: int
+    block_id: int | None = None
+    allocation_mode: str | None = None
+    event_id: int | None = None
 
 
-def _seats_and_registered(session_ids, event_id, key):
+def _seats_and_registered(session_ids, event_id, key, with_event=False):
     """({session id: _Seats} for locked sessions, whether someone active in the event has this
-    address key), in one statement."""
+    address key), in one statement. `with_event`: also where each session belongs and the
+    event's (updated_at, number of blocks) as they are now, None if the event is gone."""
+    connection = db.session.connection()
     if not session_ids:
-        return {}, _has_active_registration(event_id, key)
+        event_now = with_event and connection.execute(
+            _EVENT_NOW_ALONE, {"event_id": event_id}).first()
+        return {}, _has_active_registration(event_id, key), event_now and tuple(event_now)
     # On the session's connection: a plain statement, nothing for the ORM to do (its execute
     # path costs more than the statement).
     values = {f"id_{n}": session_id for n, session_id in enumerate(session_ids)}
-    rows = db.session.connection().execute(_seats_and_registered_for(len(values)), {
+    rows = connection.execute(_seats_and_registered_for(len(values), with_event), {
         **values, "event_id": event_id, "key": key}).all()
-    seats = {session_id: _Seats(capacity.SeatState(size, confirmed, waitlist), waiting_seq)
-             for session_id, size, waitlist, waiting_seq, confirmed, _registered in rows}
-    return seats, bool(rows and rows[0][5])
+    seats = {row[0]: _Seats(capacity.SeatState(row[1], row[4], row[2]), row[3], *row[6:9])
+             for row in rows}
+    event_now = tuple(rows[0][9:]) if with_event and rows else None
+    return seats, bool(rows and rows[0][5]), event_now
+
+
+class ProgrammeChanged(Exception):
+    """The programme a sign-up was made from (a copy read a moment ago, see register) is not
+    the event as the database holds it now: the event was changed (its sign-up window, the
+    questions asked, its limit, the privacy text ...), a block was added or removed, or a
+    chosen session is gone, moved or now ranked. Nothing was written; the caller answers
+    from the programme as it is now."""
+
+
+def _check_programme(programme, clean, seats, event_now):
+    """A sign-up made from a copy of the programme, checked against the rows as they are now
+    (read after the locks, in the statement that counts the seats)."""
+    if event_now != (programme.updated_at, len(programme.blocks)):
+        raise ProgrammeChanged()
+    for block_id, session_id in clean.items():
+        seat = seats.get(session_id)
+        if (seat is None or seat.block_id != block_id or seat.event_id != programme.id
+                or seat.allocation_mode != ParallelBlock.FIRST_COME):
+            raise ProgrammeChanged()
 
 
 def _next_place(state, waiting_seq, session_id):
@@ -170,15 +219,26 @@ def register(event_id, details: Details, choices, locale, now, **options):
 
     Organisers registering someone by hand (`source="organiser"`) are not held to the
     sign-up window, but every capacity rule still applies.
+
+    `programme`: the event with its blocks and sessions as a copy read a moment ago, shared
+    by requests (the sign-up POST's, web/pagecache.shared), used instead of reading it
+    again. It is never changed or attached here. What it says is checked against the locked
+    rows: the sign-up window is the database's, and ProgrammeChanged is raised, with nothing
+    written, when it no longer matches (_check_programme). Not for events whose blocks take
+    rankings.
     """
     return register_in_transaction(event_id, details, choices, locale, now, **options)
 
 
 def register_in_transaction(event_id, details: Details, choices, locale, now, notify=True,
-                            source="web", actor=None, consent_text="", rankings=None):
+                            source="web", actor=None, consent_text="", rankings=None,
+                            programme=None):
     """register(), as one step of a use case that has its write transaction open already
     (a walk-in is registered and checked in at once)."""
-    event = _event_for_booking(event_id)
+    event = programme if programme is not None else _event_for_booking(event_id)
+    if programme is not None and (programme.id != event_id or any(
+            block.takes_preferences for block in programme.blocks)):
+        raise ValueError("a programme copy is for first-come blocks of the same event")
     if source == "web":
         signup.ensure_signup_open(signup.EventWindow.of(event), now)
     elif event.status == Event.CANCELLED:
@@ -198,7 +258,11 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     lock_ids(DialogueSession, session_ids)
     # Whether the address is registered already is asked in the statement that counts the
     # seats (one round trip less per sign-up); it is answered before any capacity rule.
-    seats, already = _seats_and_registered(session_ids, event.id, key)
+    seats, already, event_now = _seats_and_registered(session_ids, event.id, key,
+                                                      with_event=programme is not None)
+    if programme is not None:
+        # After it, the copy's window, limit and questions are the event's as it is now.
+        _check_programme(programme, clean, seats, event_now)
     if already:
         raise AlreadyRegistered()
     if event.capacity is not None:
@@ -225,9 +289,13 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
         updated_at=now,
         **_detail_values(details),
     )))
-    set_committed_value(registration, "event", event)
+    if programme is None:
+        set_committed_value(registration, "event", event)
     _insert_choices(registration, clean, places, now)
-    _hand_out_waiting_numbers({s.id: s for block in event.blocks for s in block.sessions}, places)
+    # A shared copy is not told the new numbers: nothing reads them from it, and nothing
+    # changes it.
+    _hand_out_waiting_numbers({} if programme is not None else
+                              {s.id: s for block in event.blocks for s in block.sessions}, places)
     if ranked:
         preferences.record_rankings(registration, event, ranked, now)
     if notify:
@@ -268,7 +336,8 @@ def _hand_out_waiting_numbers(sessions, places):
         return
     db.session.connection().execute(_WAITING_SEQ, given)
     for row in given:
-        set_committed_value(sessions[row["session_id"]], "waiting_seq", row["given_out"])
+        if row["session_id"] in sessions:
+            set_committed_value(sessions[row["session_id"]], "waiting_seq", row["given_out"])
 
 
 @write_transaction()

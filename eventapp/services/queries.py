@@ -1,6 +1,6 @@
 """Read-side helpers for pages and mail: what the event page, forms and messages show. No writes."""
 from sqlalchemy import and_, bindparam, case, func, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ..extensions import db
 from ..models import DialogueSession, Event, ParallelBlock, Registration, SessionChoice
@@ -24,6 +24,17 @@ def public_event(slug, load="programme"):
     if not isinstance(slug, str) or len(slug) > 120:
         return None
     return db.session.execute(_PUBLIC_EVENT[load], {"slug": slug}).unique().scalar()
+
+
+def programme_copy(slug):
+    """The public event with its blocks and sessions, read in a session of its own and
+    detached from it: a copy that requests may share (the sign-up POST's, see
+    booking.register), so nothing may change it or attach it to a session. None when there
+    is no such event."""
+    if not isinstance(slug, str) or len(slug) > 120:
+        return None
+    with Session(db.engine, expire_on_commit=False) as session:
+        return session.execute(_PUBLIC_EVENT["sessions"], {"slug": slug}).unique().scalar()
 
 
 def _public_event_query(*options):

@@ -31,6 +31,10 @@ _RELAXED = "eventapp.relaxed"  # in a pooled connection's info while it runs rel
 _WRITING = "eventapp.writing"
 _BUSY_TIMEOUT_MS = "eventapp.busy_timeout_ms"  # in a pooled SQLite connection's info
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
+# PostgreSQL ended one of two transactions waiting for each other's locks (for instance a
+# sign-up that locked the event's row, waiting for a session's, and one that locked that
+# session and inserts a registration, which takes a key-share lock on the event's row).
+DEADLOCK_DETECTED = "40P01"
 
 
 class NestedTransaction(RuntimeError):
@@ -331,9 +335,10 @@ def _named_as_columns(model):
 
 
 def is_lock_timeout(exc):
-    """Did the database give up waiting for a lock (rather than fail in another way)?"""
+    """Did the database give up waiting for a lock (rather than fail in another way)? A
+    deadlock counts: the transaction it ended wrote nothing, and trying again succeeds."""
     orig = getattr(exc, "orig", None)
-    if getattr(orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+    if getattr(orig, "sqlstate", None) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
         return True
     return getattr(orig, "sqlite_errorname", None) == "SQLITE_BUSY" or (
         "database is locked" in str(orig))
@@ -367,7 +372,7 @@ def write_transaction(on_integrity_error=None, keep_loaded=False):
             except OperationalError as exc:
                 db.session.rollback()
                 if is_lock_timeout(exc):
-                    log.warning("lock not granted in time, answered busy: %s", fn.__qualname__)
+                    log.warning("lock not granted (timeout or deadlock), answered busy: %s", fn.__qualname__)
                     raise Busy() from exc
                 raise
             except BaseException:

@@ -128,6 +128,24 @@ def cached_answer(key, build):
     return value
 
 
+def enabled():
+    return current_app.config.get("PAGE_CACHE_SECONDS", 0) > 0
+
+
+def shared(key, build):
+    """`build()`'s value, built at most once per PAGE_CACHE_SECONDS in this process and
+    handed to every request that asks, whatever its method or caller: for a value that is the
+    same for everyone and that nothing changes (the sign-up POST's copy of the programme).
+    A value of None is not kept."""
+    full_key = (key, None, "shared")
+    value = _lookup(full_key)
+    if value is None:
+        value = build()
+        if value is not None:
+            _keep(full_key, value)
+    return value
+
+
 def _lookup(full_key):
     with _lock:
         hit = _pages.get(full_key)

@@ -296,3 +296,34 @@ def test_a_session_not_offered_is_refused_in_the_pages_language_beside_its_block
         assert "Choose one of the sessions offered." in refused(sent)
     with app.app_context():
         assert count(Registration) == 0
+
+
+def test_a_form_naming_a_deleted_session_or_block_never_books_what_was_added_after_it(
+        app, client):
+    """Sessions and blocks are named by id in the form; an id never comes back (SQLite
+    handed a deleted row's id to the next one: red team, 2 December)."""
+    from eventapp.models import DialogueSession, ParallelBlock
+
+    with app.app_context():
+        event = make_event(capacities=(10, 10), blocks=2)
+        slug, first, last = event.slug, *event.blocks
+        gone_session, gone_block = first.sessions[-1].id, last.id
+        data = signup_data(client, event, **{f"block_{first.id}": str(gone_session),
+                                             f"block_{last.id}": str(last.sessions[0].id)})
+        starts = last.starts_at
+        db.session.delete(db.session.get(DialogueSession, gone_session))
+        db.session.delete(db.session.get(ParallelBlock, gone_block))
+        db.session.commit()
+        block = ParallelBlock(event_id=event.id, title="Ny omgång", starts_at=starts,
+                              ends_at=starts + timedelta(hours=1))
+        block.sessions = [DialogueSession(title="Nytt", capacity=5, room="Sal C")]
+        first = db.session.merge(first)
+        first.sessions.append(DialogueSession(title="Annat ämne", capacity=5, room="Sal D"))
+        db.session.add(block)
+        db.session.commit()
+        assert block.id > gone_block
+        assert min(s.id for s in block.sessions + first.sessions[-1:]) > gone_session
+    response = client.post(f"/events/{slug}/signup", data=data)
+    assert response.status_code == 400
+    with app.app_context():
+        assert count(Registration) == 0
