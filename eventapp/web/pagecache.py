@@ -31,7 +31,7 @@ def cacheable(anyone=False):
     for every caller (the public JSON API, which no cookie signs in to), so neither who is
     signed in nor a waiting message matters."""
     return (
-        current_app.config.get("PAGE_CACHE_SECONDS", 0) > 0
+        enabled()
         and request.method == "GET"
         and (anyone or (_nobody_signed_in() and not session.get("_flashes")))
     )

@@ -46,6 +46,16 @@ def _stored(app, email):
         return choices, mails
 
 
+def _event_with_one_sign_up(app):
+    """An open event with one session of 10 seats, and person 1 signed up to it (which reads
+    the copy of its programme): (slug, block id, session id)."""
+    with app.app_context():
+        event = make_event(capacities=(10,))
+        slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
+    assert _sign_up(app, slug, 1, seat, block).status_code == 302
+    return slug, block, seat
+
+
 def _copy(slug):
     return pagecache.shared(("programme", slug), lambda: None)
 
@@ -81,10 +91,7 @@ def test_sign_ups_made_from_the_copy_are_stored_and_leave_the_shared_copy_as_it_
 
 
 def test_sign_up_closed_after_the_copy_was_read_is_refused(cached_app):
-    with cached_app.app_context():
-        event = make_event(capacities=(10,))
-        slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
-    assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302
+    slug, block, seat = _event_with_one_sign_up(cached_app)
     with cached_app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == slug))
         event.signup_closes_at = utcnow() - timedelta(minutes=1)
@@ -139,10 +146,7 @@ def test_a_session_moved_to_another_block_after_the_copy_was_read_is_not_booked_
 
 
 def test_a_session_added_after_the_copy_was_read_can_be_chosen_at_once(cached_app):
-    with cached_app.app_context():
-        event = make_event(capacities=(10,))
-        slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
-    assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302
+    slug, block, seat = _event_with_one_sign_up(cached_app)
     with cached_app.app_context():
         added = DialogueSession(block_id=block, title="Nytt dialogmöte", capacity=5,
                                 room="Sal B")
@@ -156,10 +160,7 @@ def test_a_session_added_after_the_copy_was_read_can_be_chosen_at_once(cached_ap
 
 
 def test_an_event_limit_set_after_the_copy_was_read_holds(cached_app):
-    with cached_app.app_context():
-        event = make_event(capacities=(10,))
-        slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
-    assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302
+    slug, block, seat = _event_with_one_sign_up(cached_app)
     with cached_app.app_context():
         db.session.scalar(select(Event).where(Event.slug == slug)).capacity = 1
         db.session.commit()
@@ -171,10 +172,7 @@ def test_an_event_limit_set_after_the_copy_was_read_holds(cached_app):
 
 def test_a_refusal_made_on_the_copy_is_shown_as_refused_and_nothing_more_is_stored(
         cached_app, monkeypatch):
-    with cached_app.app_context():
-        event = make_event(capacities=(10,))
-        slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
-    assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302
+    slug, block, seat = _event_with_one_sign_up(cached_app)
     bookings = []
     register = booking.register
     monkeypatch.setattr(booking, "register", lambda *a, **k: bookings.append(k) or register(
@@ -233,10 +231,7 @@ def test_an_event_without_parallel_sessions_is_checked_against_the_database_too(
 
 def test_questions_switched_off_or_made_required_after_the_copy_was_read_count_at_once(
         cached_app):
-    with cached_app.app_context():
-        event = make_event(capacities=(10,))
-        slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
-    assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302
+    slug, block, seat = _event_with_one_sign_up(cached_app)
     with cached_app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == slug))
         event.field_settings = {**event.field_settings, "dietary_needs": "off",
@@ -259,11 +254,9 @@ def test_questions_switched_off_or_made_required_after_the_copy_was_read_count_a
 
 
 def test_a_block_added_after_the_copy_was_read_must_be_chosen_too(cached_app):
+    slug, block, seat = _event_with_one_sign_up(cached_app)
     with cached_app.app_context():
-        event = make_event(capacities=(10,))
-        slug, block, seat = event.slug, event.blocks[0].id, event.blocks[0].sessions[0].id
-        starts = event.blocks[0].starts_at
-    assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302
+        starts = db.session.get(ParallelBlock, block).starts_at
     with cached_app.app_context():
         added = ParallelBlock(event_id=db.session.scalar(select(Event.id).where(
             Event.slug == slug)), title="Dialogmöten 2", starts_at=starts + timedelta(hours=2),
