@@ -102,3 +102,47 @@ def test_the_bench_entry_point_raises_the_rate_limits_out_of_reach_but_still_cou
     response = app.test_client().post(f"/events/{slug}/signup", data={"email": "a@example.se"})
     assert response.status_code == 400  # the form is incomplete, and no limit is near
     assert response.headers["X-RateLimit-Limit"] == "1000000"
+
+
+def test_the_floor_app_stores_a_sign_up_as_ours_does_and_refuses_the_same_address(make_app):
+    """bench/floor.py: the durable essentials only, but every row a sign-up leaves, or the
+    floor would be lower than a sign-up can really cost."""
+    from sqlalchemy import select
+
+    from bench.floor import create_floor_app
+    from eventapp.extensions import db
+    from eventapp.models import OutboxMessage, Registration, RegistrationChange, SessionChoice
+
+    app = make_app()
+    with app.app_context():
+        event = make_event(capacities=(1, 5), blocks=2)
+        slug, event_id = event.slug, event.id
+        full, other = event.blocks[0].sessions[0], event.blocks[1].sessions[1]  # 1 seat, 5
+        form = {"csrf_token": "x", "name": "Anna", "organisation": "Lycksele kommun",
+                "job_title": "IT-strateg", "dietary_needs": "", "accessibility_needs": "",
+                "discussion_topic": "", f"block_{full.block_id}": str(full.id),
+                f"block_{other.block_id}": str(other.id)}
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        db.session.remove()
+        db.engine.dispose()
+    floor = create_floor_app(url).test_client()
+    assert floor.post(f"/events/{slug}/signup", data={**form, "email": "A@Example.org"}
+                      ).status_code == 302
+    assert floor.post(f"/events/{slug}/signup", data={**form, "email": "b@example.org"}
+                      ).status_code == 302
+    assert floor.post(f"/events/{slug}/signup", data={**form, "email": "a@example.org"}
+                      ).status_code == 409
+    assert floor.post(f"/events/{slug}/signup", data={**form, "email": "not an address"}
+                      ).status_code == 400
+    with app.app_context():
+        registrations = db.session.scalars(
+            select(Registration).where(Registration.event_id == event_id)
+            .order_by(Registration.id)).all()
+        assert [(r.email, r.is_active) for r in registrations] == [
+            ("A@example.org", True), ("b@example.org", True)]
+        assert [[(c.state, c.queue_no) for c in sorted(r.choices, key=lambda c: c.block_id)]
+                for r in registrations] == [
+            [(SessionChoice.CONFIRMED, None), (SessionChoice.CONFIRMED, None)],
+            [(SessionChoice.WAITING, 1), (SessionChoice.CONFIRMED, None)]]
+        assert db.session.scalars(select(OutboxMessage.kind)).all() == ["confirmation"] * 2
+        assert len(db.session.scalars(select(RegistrationChange)).all()) == 2
