@@ -1,6 +1,7 @@
 """The benchmark runs on demand (`make bench`); here only that its script loads and parses,
 and that its entry point (bench/wsgi.py) adds what the benchmark needs to the real app."""
 import importlib.util
+import time
 from pathlib import Path
 
 from bench.wsgi import RAISED_LIMIT, prepare_for_bench
@@ -146,3 +147,23 @@ def test_the_floor_app_stores_a_sign_up_as_ours_does_and_refuses_the_same_addres
             [(SessionChoice.WAITING, 1), (SessionChoice.CONFIRMED, None)]]
         assert db.session.scalars(select(OutboxMessage.kind)).all() == ["confirmation"] * 2
         assert len(db.session.scalars(select(RegistrationChange)).all()) == 2
+
+
+def test_bench_cpu_counts_what_a_phase_spent_by_process_name():
+    """bench/cpu.py: a phase that burns CPU in this process shows up under its name."""
+    import os
+
+    from bench import cpu
+
+    assert cpu.parse_args([]).database == "sqlite"
+
+    def burn():
+        started = time.process_time()
+        while time.process_time() - started < 0.3:
+            pass
+        return "done"
+
+    result, spent, busy = cpu.measured(burn)
+    own = Path(f"/proc/{os.getpid()}/stat").read_text().split("(", 1)[1].rsplit(")", 1)[0]
+    assert result == "done" and 0 < busy <= 1
+    assert spent[own] / cpu.TICKS >= 0.2
