@@ -37,15 +37,20 @@ def promotions(state: SeatState, waiting_in_order: Iterable) -> list:
 def validate_choices(
     blocks: Mapping[int, Iterable[int]], choices: Mapping[int, int]
 ) -> dict[int, int]:
-    """Exactly one session of each parallel block, and only this event's sessions.
+    """Exactly one session of each parallel block that has sessions, and only this event's
+    sessions. A block without sessions (an organiser is still filling it in) asks for
+    nothing, so it never stops a sign-up; a choice in it is refused like any other.
 
     `blocks` maps each block id of the event to its session ids; `choices` maps block id to
     the chosen session id. Returns the choices as a clean dict, or raises InvalidChoice.
     """
     clean = {}
     for block_id, session_ids in blocks.items():
+        offered = set(session_ids)
         chosen = choices.get(block_id)
-        if chosen is None or chosen not in set(session_ids):
+        if not offered and chosen is None:
+            continue
+        if chosen is None or chosen not in offered:
             raise InvalidChoice(block_id)
         clean[block_id] = chosen
     extra = set(choices) - set(blocks)

@@ -47,6 +47,16 @@ def test_one_choice_per_parallel_block_is_required():
     assert missing.value.block_id == 2
 
 
+def test_a_block_without_sessions_asks_for_nothing_and_refuses_a_choice_in_it():
+    blocks = {1: [10, 11], 2: []}
+    assert capacity.validate_choices(blocks, {1: 11}) == {1: 11}
+    with pytest.raises(InvalidChoice) as named:
+        capacity.validate_choices(blocks, {1: 11, 2: 10})
+    assert named.value.block_id == 2
+    with pytest.raises(InvalidChoice):
+        capacity.validate_choices(blocks, {})
+
+
 def test_a_session_of_another_block_or_event_is_refused():
     blocks = {1: [10, 11], 2: [20, 21]}
     with pytest.raises(InvalidChoice):

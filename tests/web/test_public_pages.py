@@ -327,3 +327,62 @@ def test_a_form_naming_a_deleted_session_or_block_never_books_what_was_added_aft
     assert response.status_code == 400
     with app.app_context():
         assert count(Registration) == 0
+
+
+def test_a_pass_without_sessions_yet_is_not_asked_and_never_stops_a_sign_up(app, client):
+    """An organiser adds a pass to a published event and then its sessions: in between,
+    sign-ups go on without it, and once it has a session the form asks for it."""
+    from eventapp.models import DialogueSession, ParallelBlock, SessionChoice
+    from eventapp.web.tokens import manage_token
+    from tests.factories import make_user
+    from tests.helpers import login
+
+    with app.app_context():
+        event = make_event(capacities=(10, 10))
+        empty = ParallelBlock(title="Eftermiddagens pass", starts_at=event.starts_at
+                              + timedelta(hours=5), ends_at=event.starts_at + timedelta(hours=6))
+        event.blocks.append(empty)
+        db.session.commit()
+        make_user()
+        event_id, slug, empty_id = event.id, event.slug, empty.id
+        block_id = event.blocks[0].id
+        other = event.blocks[0].sessions[1].id
+        data = signup_data(client, event)
+    page = client.get(f"/events/{slug}/signup").get_data(as_text=True)
+    assert f'name="block_{empty_id}"' not in page and f'name="block_{block_id}"' in page
+
+    response = client.post(f"/events/{slug}/signup", data=data)
+    assert response.status_code == 302, text_of(response)
+    with app.app_context():
+        registration = db.session.scalar(select(Registration))
+        assert [c.block_id for c in registration.choices] == [block_id]
+        token = manage_token(registration)
+
+    # The manage link changes the session of the pass that has sessions, and asks nothing else.
+    manage = client.get(f"/manage/{token}")
+    assert manage.status_code == 200
+    assert f'name="block_{empty_id}"' not in manage.get_data(as_text=True)
+    response = client.post(f"/manage/{token}/sessions", data={
+        "csrf_token": csrf_token(client, f"/manage/{token}"), f"block_{block_id}": str(other)})
+    assert response.status_code == 302, text_of(response)
+    with app.app_context():
+        choices = db.session.scalar(select(Registration)).choices
+        assert [(c.block_id, c.session_id) for c in choices] == [(block_id, other)]
+
+    # The organiser's form for adding someone by hand opens too, without the empty pass.
+    login(client, "organisator@example.org")
+    page = client.get(f"/organiser/events/{event_id}/registrations/new")
+    assert page.status_code == 200 and f'name="block_{empty_id}"' not in page.get_data(as_text=True)
+
+    # Once the pass has a session, the form asks for it, and a sign-up without it is refused.
+    with app.app_context():
+        db.session.add(DialogueSession(block_id=empty_id, title="Arkiv", description="",
+                                       room="Sal 2", capacity=5, waitlist_enabled=True,
+                                       position=1))
+        db.session.commit()
+        data = signup_data(client, db.session.get(Event, event_id), n=2)
+    response = client.post(f"/events/{slug}/signup", data=data)
+    assert response.status_code == 400
+    assert "Eftermiddagens pass: Välj ett dialogmöte." in text_of(response)
+    with app.app_context():
+        assert db.session.query(SessionChoice).count() == 1

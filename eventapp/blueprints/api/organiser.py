@@ -32,7 +32,8 @@ def list_registrations(query, event_id):
            write=True)
 def create_registration(new, event_id):
     """Register a person, by the same rules as the web form and the organiser's manual add:
-    capacity, waiting list, one session per parallel block; a confirmation email goes out."""
+    capacity, waiting list, one session per parallel block that has sessions; a confirmation
+    email goes out."""
     principal = organiser_of(event_id, write=True)
     choices = {c["block_id"]: c["session_id"] for c in new["choices"]}
     if len(choices) != len(new["choices"]):
