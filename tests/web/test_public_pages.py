@@ -351,6 +351,11 @@ def test_a_pass_without_sessions_yet_is_not_asked_and_never_stops_a_sign_up(app,
     page = client.get(f"/events/{slug}/signup").get_data(as_text=True)
     assert f'name="block_{empty_id}"' not in page and f'name="block_{block_id}"' in page
 
+    # A form with an error comes back with what was typed, the empty pass still not asked.
+    response = client.post(f"/events/{slug}/signup", data={**data, "email": "inte en adress"})
+    assert response.status_code == 400 and 'value="Deltagare 1"' in response.get_data(as_text=True)
+    assert f'name="block_{empty_id}"' not in response.get_data(as_text=True)
+
     response = client.post(f"/events/{slug}/signup", data=data)
     assert response.status_code == 302, text_of(response)
     with app.app_context():

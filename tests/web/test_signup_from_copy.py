@@ -267,3 +267,29 @@ def test_a_block_added_after_the_copy_was_read_must_be_chosen_too(cached_app):
     response = _sign_up(cached_app, slug, 2, seat, block)  # nothing chosen in the new block
     assert response.status_code == 400
     assert _stored(cached_app, "deltagare2@example.org") is None
+
+
+def test_a_first_session_added_to_an_empty_block_after_the_copy_was_read_must_be_chosen(
+        cached_app):
+    """A block without sessions is not asked (capacity.validate_choices); its first session,
+    added after the copy was read, makes it asked at once (red team, 2 December)."""
+    slug, block, seat = _event_with_one_sign_up(cached_app)
+    with cached_app.app_context():
+        starts = db.session.get(ParallelBlock, block).starts_at
+        added = ParallelBlock(event_id=db.session.scalar(select(Event.id).where(
+            Event.slug == slug)), title="Dialogmöten 2", starts_at=starts + timedelta(hours=2),
+            ends_at=starts + timedelta(hours=3))
+        db.session.add(added)
+        db.session.commit()
+        added_id = added.id
+    pagecache.clear()  # the next POST reads a copy with the empty block in it
+    assert _sign_up(cached_app, slug, 2, seat, block).status_code == 302
+    assert [b.id for b in _copy(slug).blocks][-1] == added_id and not _copy(slug).blocks[-1].sessions
+    with cached_app.app_context():
+        db.session.add(DialogueSession(block_id=added_id, title="Nytt", capacity=5,
+                                       room="Sal C"))
+        db.session.commit()
+    response = _sign_up(cached_app, slug, 3, seat, block)  # nothing chosen in that block
+    assert response.status_code == 400
+    assert "Dialogmöten 2: Välj ett dialogmöte." in text_of(response)
+    assert _stored(cached_app, "deltagare3@example.org") is None
