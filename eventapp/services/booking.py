@@ -112,19 +112,15 @@ def _seats_and_registered_for(count, with_event=False):
 
 
 # What tells whether a copy of the programme is the event as it is now: any change to the
-# event's row sets its updated_at (the column's onupdate, or the services set it); a block
-# added or removed changes the count of blocks, a session added or removed the count of
-# sessions (a block without sessions is not asked, so its first one changes what a sign-up
-# must choose). The chosen sessions are checked one by one (_check_programme).
+# event's row sets its updated_at (the column's onupdate, or the services set it), and so
+# does any change to its passes and sessions (services/programme.py); a block added or
+# removed another way changes the count. The chosen sessions are checked one by one
+# (_check_programme).
 _EVENT_BLOCK = aliased(ParallelBlock)  # not the chosen session's block, joined beside it
-_EVENT_SESSION = aliased(DialogueSession)
 _EVENT_NOW = (
     Event.updated_at,
     select(func.count(_EVENT_BLOCK.id)).where(_EVENT_BLOCK.event_id == Event.id)
     .correlate(Event).scalar_subquery(),
-    select(func.count(_EVENT_SESSION.id))
-    .join(_EVENT_BLOCK, _EVENT_BLOCK.id == _EVENT_SESSION.block_id)
-    .where(_EVENT_BLOCK.event_id == Event.id).correlate(Event).scalar_subquery(),
 )
 _EVENT_NOW_ALONE = select(*_EVENT_NOW).where(Event.id == bindparam("event_id"))
 
@@ -171,8 +167,7 @@ class ProgrammeChanged(Exception):
 def _check_programme(programme, clean, seats, event_now):
     """A sign-up made from a copy of the programme, checked against the rows as they are now
     (read after the locks, in the statement that counts the seats)."""
-    if event_now != (programme.updated_at, len(programme.blocks),
-                     sum(len(block.sessions) for block in programme.blocks)):
+    if event_now != (programme.updated_at, len(programme.blocks)):
         raise ProgrammeChanged()
     for block_id, session_id in clean.items():
         seat = seats.get(session_id)

@@ -2,7 +2,7 @@
 and their order. One transaction each."""
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..domain import capacity, programme as rules
@@ -18,6 +18,7 @@ from ..domain.signup import email_key
 from ..extensions import db
 from ..models import (
     DialogueSession,
+    Event,
     Lead,
     ParallelBlock,
     ProgrammeItem,
@@ -31,6 +32,13 @@ from .booking import promote_from_waiting_list, seat_state
 from .unit_of_work import lock_rows, write_transaction
 
 SESSION_FIELDS = ("title", "description", "room", "capacity", "waitlist_enabled")
+
+
+def _passes_changed(event_id, now):
+    """A pass or a session was added, changed, moved or removed: the event's updated_at says
+    so, and a copy of the programme read before (a sign-up POST's, booking.register) is
+    known to be stale at once."""
+    db.session.execute(update(Event).where(Event.id == event_id).values(updated_at=now))
 
 
 class Saved(NamedTuple):
@@ -74,6 +82,7 @@ def save_block(event_id, block_id, values, actor, now):
     for field in ("title", "starts_at", "ends_at"):
         setattr(block, field, values[field])
     db.session.add(block)
+    _passes_changed(event_id, now)
     log_activity(event_id, actor, "block.saved", block.title, now)
     return block
 
@@ -92,6 +101,7 @@ def delete_block(event_id, block_id, actor, now):
         raise HasRegistrations()
     log_activity(event_id, actor, "block.deleted", block.title, now)
     db.session.delete(block)
+    _passes_changed(event_id, now)
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -177,6 +187,7 @@ def save_session(event_id, block_id, session_id, values, actor, now, locale="sv"
             db.session.add(session)
     db.session.flush()
     promoted = promote_from_waiting_list(session, now) if session_id else []
+    _passes_changed(event_id, now)
     log_activity(event_id, actor, "session.saved", session.title, now,
                  capacity=session.capacity, promoted=len(promoted), clashes=len(found))
     for action, changed in (("session.lead_added", added), ("session.lead_removed", dropped)):
@@ -260,6 +271,7 @@ def duplicate_session(event_id, session_id, title, with_leads, actor, now):
     order.insert(order.index(source) + 1, copy)
     for position, session in enumerate(order):
         session.position = position
+    _passes_changed(event_id, now)
     log_activity(event_id, actor, "session.duplicated", f"{source.title} → {copy.title}", now)
     return copy
 
@@ -272,6 +284,7 @@ def move_session(event_id, session_id, direction, actor, now):
     order = rules.moved([s.id for s in block.sessions], session.id, direction)
     for s in block.sessions:
         s.position = order.index(s.id)
+    _passes_changed(event_id, now)
     log_activity(event_id, actor, "session.moved", session.title, now, direction=direction,
                  position=session.position + 1)
     return session
@@ -284,3 +297,4 @@ def delete_session(event_id, session_id, actor, now):
         raise HasRegistrations()
     log_activity(event_id, actor, "session.deleted", session.title, now)
     db.session.delete(session)
+    _passes_changed(event_id, now)

@@ -272,24 +272,33 @@ def test_a_block_added_after_the_copy_was_read_must_be_chosen_too(cached_app):
 def test_a_first_session_added_to_an_empty_block_after_the_copy_was_read_must_be_chosen(
         cached_app):
     """A block without sessions is not asked (capacity.validate_choices); its first session,
-    added after the copy was read, makes it asked at once (red team, 2 December)."""
-    slug, block, seat = _event_with_one_sign_up(cached_app)
+    added after the copy was read, makes it asked at once, also when another session is
+    deleted in the same moment, so the event has as many sessions as before (red team,
+    2 December)."""
+    from eventapp.models import User
+    from eventapp.services import programme
+    from tests.factories import make_user
+
     with cached_app.app_context():
-        starts = db.session.get(ParallelBlock, block).starts_at
-        added = ParallelBlock(event_id=db.session.scalar(select(Event.id).where(
-            Event.slug == slug)), title="Dialogmöten 2", starts_at=starts + timedelta(hours=2),
-            ends_at=starts + timedelta(hours=3))
-        db.session.add(added)
-        db.session.commit()
-        added_id = added.id
-    pagecache.clear()  # the next POST reads a copy with the empty block in it
-    assert _sign_up(cached_app, slug, 2, seat, block).status_code == 302
-    assert [b.id for b in _copy(slug).blocks][-1] == added_id and not _copy(slug).blocks[-1].sessions
+        event = make_event(capacities=(10, 5))
+        slug, block = event.slug, event.blocks[0].id
+        seat, spare = (s.id for s in event.blocks[0].sessions)
+        make_user()
+        added = programme.save_block(event.id, None, {
+            "title": "Dialogmöten 2", "starts_at": event.starts_at + timedelta(hours=6),
+            "ends_at": event.starts_at + timedelta(hours=7)},
+            db.session.scalar(select(User)), utcnow()).id
+    assert _sign_up(cached_app, slug, 1, seat, block).status_code == 302  # (reads the copy)
+    assert [b.id for b in _copy(slug).blocks][-1] == added and not _copy(slug).blocks[-1].sessions
     with cached_app.app_context():
-        db.session.add(DialogueSession(block_id=added_id, title="Nytt", capacity=5,
-                                       room="Sal C"))
-        db.session.commit()
-    response = _sign_up(cached_app, slug, 3, seat, block)  # nothing chosen in that block
+        organiser = db.session.scalar(select(User))
+        event_id = db.session.scalar(select(Event.id).where(Event.slug == slug))
+        programme.delete_session(event_id, spare, organiser, utcnow())
+        programme.save_session(event_id, added, None, {
+            "title": "Nytt", "description": "", "room": "Sal C", "capacity": 5,
+            "waitlist_enabled": True, "remove_lead_ids": [], "new_leads": []},
+            organiser, utcnow())
+    response = _sign_up(cached_app, slug, 2, seat, block)  # nothing chosen in that block
     assert response.status_code == 400
     assert "Dialogmöten 2: Välj ett dialogmöte." in text_of(response)
-    assert _stored(cached_app, "deltagare3@example.org") is None
+    assert _stored(cached_app, "deltagare2@example.org") is None
