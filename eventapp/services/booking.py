@@ -156,19 +156,17 @@ def _seats_and_registered(session_ids, event_id, key, with_event=False):
     return seats, bool(rows and rows[0][5]), event_now
 
 
-class ProgrammeChanged(errors.Busy):
-    """The programme a sign-up was made from (a copy read a moment ago, or the event as the
-    page loaded it before the locks) is not the event as the database holds it now: the event
-    was changed (its sign-up window, the questions asked, its limit, the privacy text, its
-    passes and sessions ...), a block was added or removed, or a chosen session is gone,
-    moved or now ranked. Nothing was written. A sign-up POST made from the copy answers from
-    the programme as it is now; anyone else gets Busy's answer (try again, which reads the
-    programme as it is now)."""
+class ProgrammeChanged(Exception):
+    """The programme a sign-up was made from (a copy read a moment ago, see register) is not
+    the event as the database holds it now: the event was changed (its sign-up window, the
+    questions asked, its limit, the privacy text ...), a block was added or removed, or a
+    chosen session is gone, moved or now ranked. Nothing was written; the caller answers
+    from the programme as it is now."""
 
 
 def _check_programme(programme, clean, seats, event_now):
-    """A sign-up, checked against the rows as they are now (read after the locks, in the
-    statement that counts the seats): what it was made from is what holds."""
+    """A sign-up made from a copy of the programme, checked against the rows as they are now
+    (read after the locks, in the statement that counts the seats)."""
     if event_now != (programme.updated_at, len(programme.blocks)):
         raise ProgrammeChanged()
     for block_id, session_id in clean.items():
@@ -263,10 +261,10 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     # Whether the address is registered already is asked in the statement that counts the
     # seats (one round trip less per sign-up); it is answered before any capacity rule.
     seats, already, event_now = _seats_and_registered(session_ids, event.id, key,
-                                                      with_event=True)
-    # After it, the window, limit, questions and passes the sign-up was made from (a copy,
-    # or what the page read before the locks) are the event's as it is now.
-    _check_programme(event, clean, seats, event_now)
+                                                      with_event=programme is not None)
+    if programme is not None:
+        # After it, the copy's window, limit and questions are the event's as it is now.
+        _check_programme(programme, clean, seats, event_now)
     if already:
         raise AlreadyRegistered()
     if event.capacity is not None:
