@@ -129,6 +129,12 @@ class ParallelBlock(db.Model):
     def takes_preferences(self):
         return self.allocation_mode == self.PREFERENCES
 
+    @property
+    def asks_for_a_session(self):
+        """A first-come block with sessions: a form asks for one of them (a block without
+        sessions asks for nothing, capacity.validate_choices)."""
+        return not self.takes_preferences and bool(self.sessions)
+
 
 class Lead(db.Model):
     """A person who runs one or more dialogue sessions (a sub-project lead)."""

@@ -350,8 +350,8 @@ def add_block_fields(form_class, blocks, labels, with_rankings=False):
             if with_rankings:
                 add_ranking_fields(form_class, block)
             continue
-        if not block.sessions:
-            continue  # nothing to choose yet: the block is not asked (capacity.validate_choices)
+        if not block.asks_for_a_session:
+            continue
         field = SessionRadioField(
             block.title,
             coerce=_to_int,
@@ -382,7 +382,7 @@ def chosen_sessions(form, event):
     """{block id: session id} from a form's radio groups (the first-come blocks that have
     sessions to choose from)."""
     return {b.id: form[block_field_name(b)].data for b in event.blocks
-            if not b.takes_preferences and b.sessions}
+            if b.asks_for_a_session}
 
 
 def choices_form_for(event, labels, base=BaseForm, **kwargs):

@@ -234,7 +234,7 @@ def _block_of(event, session_id):
 
 def _relabel(form, event, label):
     for block in event.blocks:
-        if not block.takes_preferences and block.sessions:  # (a block without any is not asked)
+        if block.asks_for_a_session:
             form[block_field_name(block)].choices = session_choices(block, label)
 
 
