@@ -33,6 +33,17 @@ class Busy(DomainError):
     code = "busy"
 
 
+class ProgrammeChanged(Busy):
+    """The programme a booking was made from (a copy read a moment ago, or the event as the
+    page loaded it before the locks) is not the event as the database holds it now: the
+    event was changed (its sign-up window, the questions asked, its limit, the privacy
+    text, its passes and sessions ...), a block was added or removed, or a chosen session is
+    gone, moved or now ranked. Nothing was written. A sign-up POST reads the programme again
+    and answers from it; anyone else is told to look again and retry."""
+
+    code = "programme_changed"
+
+
 class SignupClosed(DomainError):
     code = "signup_closed"
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import capacity, errors, signup
-from ..domain.errors import AlreadyRegistered, NotFound, PlaceChanged, RegistrationCancelled
+from ..domain.errors import (AlreadyRegistered, NotFound, PlaceChanged, ProgrammeChanged,
+                             RegistrationCancelled)
 from ..extensions import db
 from ..models import DialogueSession, Event, ParallelBlock, Registration, SessionChoice
 from .activity import log_activity
@@ -156,17 +157,9 @@ def _seats_and_registered(session_ids, event_id, key, with_event=False):
     return seats, bool(rows and rows[0][5]), event_now
 
 
-class ProgrammeChanged(Exception):
-    """The programme a sign-up was made from (a copy read a moment ago, see register) is not
-    the event as the database holds it now: the event was changed (its sign-up window, the
-    questions asked, its limit, the privacy text ...), a block was added or removed, or a
-    chosen session is gone, moved or now ranked. Nothing was written; the caller answers
-    from the programme as it is now."""
-
-
 def _check_programme(programme, clean, seats, event_now):
-    """A sign-up made from a copy of the programme, checked against the rows as they are now
-    (read after the locks, in the statement that counts the seats)."""
+    """A sign-up, checked against the rows as they are now (read after the locks, in the
+    statement that counts the seats): what it was made from is what holds."""
     if event_now != (programme.updated_at, len(programme.blocks)):
         raise ProgrammeChanged()
     for block_id, session_id in clean.items():
@@ -261,10 +254,10 @@ def register_in_transaction(event_id, details: Details, choices, locale, now, no
     # Whether the address is registered already is asked in the statement that counts the
     # seats (one round trip less per sign-up); it is answered before any capacity rule.
     seats, already, event_now = _seats_and_registered(session_ids, event.id, key,
-                                                      with_event=programme is not None)
-    if programme is not None:
-        # After it, the copy's window, limit and questions are the event's as it is now.
-        _check_programme(programme, clean, seats, event_now)
+                                                      with_event=True)
+    # After it, the window, limit, questions and passes the sign-up was made from (a copy,
+    # or what the page read before the locks) are the event's as it is now.
+    _check_programme(event, clean, seats, event_now)
     if already:
         raise AlreadyRegistered()
     if event.capacity is not None:
@@ -370,6 +363,12 @@ def change_sessions(registration_id, choices, now, actor=None, notify=True):
         if registration.choice_for_block(b) is not None
     }
     sessions = lock_rows(DialogueSession, set(moves.values()) | left)
+    # On PostgreSQL the event above was read before these locks: what an organiser changed
+    # in that moment (a session deleted or moved, a pass made ranked, the window) is
+    # answered "busy, try again", never booked or a 500. SQLite's write lock was first.
+    seats, _, event_now = _seats_and_registered(sorted(set(moves.values())), event.id,
+                                                registration.email_key, with_event=True)
+    _check_programme(event, moves, seats, event_now)
     # What the activity log says: from which session to which, per block, as titles.
     moved = [{"from": c.session.title if (c := registration.choice_for_block(b)) else "",
               "to": sessions[session_id].title} for b, session_id in sorted(moves.items())]

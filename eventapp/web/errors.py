@@ -54,6 +54,9 @@ REGISTRY = dict([
     _entry(errors.NotFound, _l("It does not exist, or no longer does."), 404),
     _entry(errors.Busy, _l("Very many people are using the service right now, and nothing was "
                            "saved. Try again in a few seconds."), 503),
+    _entry(errors.ProgrammeChanged,
+           _l("The programme was changed just as you sent this, and nothing was saved. Look "
+              "at it again and try once more."), 503),
     _entry(errors.SignupClosed, _l("Sign-up for this event is closed."), 409),
     _entry(errors.SignupNotOpenYet, _l("Sign-up for this event has not opened yet."), 409),
     _entry(errors.ChangesClosed, _l("Changes can no longer be made to this registration."), 409),

@@ -329,3 +329,45 @@ def test_a_booking_from_the_event_as_the_page_read_it_is_checked_after_the_locks
     assert db.session.scalar(select(db.func.count(Registration.id))) == 0
     with pytest.raises(errors.EventFull):  # tried again: the limit as it is now
         booking.register(event.id, details(2), {block: kept}, "sv", utcnow())
+
+
+@pytest.mark.parametrize("change", ["session deleted", "limit set"])
+def test_what_changes_between_the_page_reading_the_event_and_the_locks_is_answered_as_it_is_now(
+        app, monkeypatch, change):
+    """Without the copy (PAGE_CACHE_SECONDS=0 here) the POST reads the event, then books; an
+    organiser's change in between is read again and answered as it is now: never a 500 (red
+    team, 2 December: a deleted session was a KeyError), never a limit passed by one."""
+    with app.app_context():
+        event = make_event(capacities=(10, 10))
+        slug, block = event.slug, event.blocks[0].id
+        kept, deleted = (s.id for s in event.blocks[0].sessions)
+    client = app.test_client()
+    with app.app_context():
+        data = signup_data(client, db.session.get(Event, event.id), 1,
+                           **{f"block_{block}": str(deleted if change == "session deleted" else kept)})
+    loads, changed = queries.public_event, []
+
+    def the_organiser_changes_it_after_this_read(slug, load="programme"):
+        loaded = loads(slug, load)
+        if load == "sessions" and not changed:
+            changed.append(load)
+            with db.engine.begin() as other:  # the organiser, in the same moment
+                if change == "session deleted":
+                    other.execute(db.delete(DialogueSession).where(DialogueSession.id == deleted))
+                else:
+                    other.execute(db.update(Event).where(Event.id == loaded.id).values(
+                        capacity=0, updated_at=utcnow()))
+        return loaded
+
+    monkeypatch.setattr(queries, "public_event", the_organiser_changes_it_after_this_read)
+    response = client.post(f"/events/{slug}/signup", data=data)
+    assert changed
+    text = text_of(response)
+    if change == "session deleted":
+        assert response.status_code == 400, text
+        assert "Dialogmöten 1: Välj ett av de dialogmöten som finns att välja på." in text
+    else:
+        assert response.status_code == 409, text
+        assert "fullt" in text
+    assert "Deltagare 1" in response.get_data(as_text=True)  # what was typed is kept
+    assert _stored(app, "deltagare1@example.org") is None

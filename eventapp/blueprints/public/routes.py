@@ -121,7 +121,7 @@ def _signup_made_from_copy(slug):
     ensure_left_for_address("signup", form.email.data, "RATELIMIT_SIGNUP_PER_EMAIL")
     try:
         registration = _register(event, form, now, programme=event)
-    except booking.ProgrammeChanged:
+    except errors.ProgrammeChanged:
         return _signup_form(slug)
     except errors.DomainError as exc:
         return _signup_form(slug, refused=exc)
@@ -146,10 +146,12 @@ def _signed_up(slug, form, registration):
     return redirect(url_for(".thanks", slug=slug))
 
 
-def _signup_form(slug, refused=None):
+def _signup_form(slug, refused=None, again=False):
     """The sign-up page, and a POST answered from the programme as it is now. `refused`: the
     domain error the booking of this very POST raised a moment ago (_signup_made_from_copy),
-    answered as if the booking had raised it again, if the form still holds."""
+    answered as if the booking had raised it again, if the form still holds. A programme
+    changed between this page's reading it and the booking's locks is read again once
+    (`again`); a second change in that moment answers "busy, try again"."""
     # A GET (rendered once per cache period) shows the leads; a POST mostly redirects.
     event = _event_or_404(slug, "programme" if request.method == "GET" else "sessions")
     now = utcnow()
@@ -170,6 +172,10 @@ def _signup_form(slug, refused=None):
             if refused is not None:
                 raise refused
             registration = _register(event, form, now)
+        except errors.ProgrammeChanged as exc:
+            if not again:  # nothing was written, and what this page loaded is expired
+                return _signup_form(slug, again=True)
+            summary_error, status = exc.code, status_for(exc)
         except errors.AlreadyRegistered as exc:
             form.email.errors.append(message_for(exc))
             summary_error, status = exc.code, status_for(exc)
