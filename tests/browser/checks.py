@@ -43,6 +43,8 @@ _WATCH_FOCUS = """() => {
   window.__focusWalk = [];
 }"""
 
+_WALK_STATE = "() => ({focus: (%s)(), seen: window.__focusWalk.length})" % _FOCUS_STATE
+
 _FOCUSED_AFTER = """(n) => {
   const el = window.__focusWalk[n];
   return el ? {skipLink: el.matches('a.skip-link[href="#main"]'),
@@ -249,20 +251,24 @@ class PageChecker:
         if not first or "skip-link" not in first:
             problems.append(f"the first focusable element is not the skip link: {first}")
         self.page.evaluate(_WATCH_FOCUS)
-        stops = []
+        stops, seen = [], None
         while len(stops) < MAX_TAB_STOPS:
             self.page.keyboard.press("Tab")
-            state = self._focus_moved(len(stops)) and self.page.evaluate(_FOCUS_STATE)
-            if not state:
+            walk = self.page.evaluate(_WALK_STATE)  # where focus is, and how many took it
+            state = walk["focus"]
+            if state is None:
+                seen = walk["seen"]
                 break  # back on the document: the next Tab starts from the top
             stops.append(state["describe"])
             if not state["visible"]:
                 problems.append(f"no visible focus on {state['describe']}")
-        for _ in range(3):  # past the end, focus may rest on the document before wrapping
-            if self._focus_moved(len(stops)):
+        for _ in range(3 if seen is not None else 0):
+            # Past the end focus may rest on the document before wrapping.
+            if self._focus_taken_after(seen):
                 break
             self.page.keyboard.press("Tab")
-        after_end = self.page.evaluate(_FOCUSED_AFTER, len(stops))
+            self._focus_taken_after(seen, wait=True)
+        after_end = seen is not None and self.page.evaluate(_FOCUSED_AFTER, seen)
         if not after_end or not after_end["skipLink"]:
             problems.append(
                 "Tab from the top of the page does not reach the skip link first: it reaches "
@@ -279,16 +285,16 @@ class PageChecker:
             problems.append("the skip link does not move focus to #main")
         return problems
 
-    def _focus_moved(self, seen):
-        """Wait (up to 2 s) until focus has gone to an element after the first `seen` of this
-        walk, or back to the document; whether it went to an element."""
+    def _focus_taken_after(self, seen, wait=False):
+        """Whether an element took focus after the first `seen` of this walk (waiting up to
+        2 s for one if `wait`)."""
+        taken = "(seen) => window.__focusWalk.length > seen"
+        if not wait:
+            return self.page.evaluate(taken, seen)
         try:
-            return self.page.wait_for_function(
-                """(seen) => window.__focusWalk.length > seen
-                    || document.activeElement === document.body || !document.activeElement
-                    ? {moved: window.__focusWalk.length > seen} : null""",
-                arg=seen, timeout=2000).json_value()["moved"]
-        except PlaywrightTimeoutError:  # focus stayed where it was
+            self.page.wait_for_function(taken, arg=seen, timeout=2000)
+            return True
+        except PlaywrightTimeoutError:
             return False
 
     def _assert_focus_visible(self):
