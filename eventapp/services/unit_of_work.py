@@ -261,7 +261,9 @@ def lock_rows(model, ids):
     if query is None:
         query = select(model).where(model.id.in_(bindparam("ids", expanding=True)))
         query = query.order_by(model.id).execution_options(populate_existing=True)
-        _LOCKS[model, sqlite] = query if sqlite else query.with_for_update()
+        # (The statement run now is the one kept: the first lock of a model in a process
+        # once ran without FOR UPDATE.)
+        query = _LOCKS[model, sqlite] = query if sqlite else query.with_for_update()
     rows = db.session.execute(query, {"ids": ids}).scalars()
     return {row.id: row for row in rows}
 

@@ -203,3 +203,28 @@ def test_a_write_transaction_that_postgresql_ends_as_a_deadlock_answers_busy(
         engine.dispose()
     assert outcome == ["granted"]
     assert lead_names() == ["Först", "Sedan"]
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first in the process", "later"])
+def test_a_row_lock_holds_also_the_first_time_a_process_takes_one(ctx, backend, monkeypatch,
+                                                                    first):
+    """The statement lock_rows keeps for later was FOR UPDATE, but the one it ran the first
+    time a process locked a model was not: that lock held nothing (found while testing a
+    delete against a sign-up in the same moment, 2 December)."""
+    from eventapp.models import DialogueSession
+    from eventapp.services import unit_of_work
+
+    if backend == "sqlite":
+        pytest.skip("PostgreSQL only: on SQLite the write lock taken at BEGIN covers every row")
+    session_id = make_event().blocks[0].sessions[0].id
+    if first:
+        monkeypatch.setattr(unit_of_work, "_LOCKS", {})  # as in a worker just started
+    begin_write()
+    try:
+        assert session_id in unit_of_work.lock_rows(DialogueSession, [session_id])
+        with db.engine.connect() as other, pytest.raises(sa.exc.OperationalError,
+                                                         match="could not obtain lock"):
+            other.execute(sa.text("SELECT id FROM dialogue_session WHERE id = :id "
+                                  "FOR UPDATE NOWAIT"), {"id": session_id})
+    finally:
+        db.session.rollback()
