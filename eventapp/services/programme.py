@@ -94,14 +94,18 @@ def _choices_in(column, value):
 
 @write_transaction()
 def delete_block(event_id, block_id, actor, now):
-    block = db.session.get(ParallelBlock, block_id)
+    # Locks as a sign-up takes them (the event, the pass if it is ranked, its sessions), so
+    # that nobody is booked into it between the check and the delete, which would take their
+    # place with it (the choices' foreign key cascades).
+    _passes_changed(event_id, now)
+    block = lock_rows(ParallelBlock, [block_id]).get(block_id)
     if block is None or block.event_id != event_id:
         raise NotFound(block_id)
+    lock_rows(DialogueSession, [s.id for s in block.sessions])
     if _choices_in(SessionChoice.block_id, block.id):
         raise HasRegistrations()
     log_activity(event_id, actor, "block.deleted", block.title, now)
     db.session.delete(block)
-    _passes_changed(event_id, now)
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -292,9 +296,10 @@ def move_session(event_id, session_id, direction, actor, now):
 
 @write_transaction()
 def delete_session(event_id, session_id, actor, now):
-    session = _session_in(event_id, session_id)
+    # Locked, in a sign-up's order (see delete_block), before the check.
+    _passes_changed(event_id, now)
+    session = _session_in(event_id, session_id, lock=True)
     if _choices_in(SessionChoice.session_id, session.id):
         raise HasRegistrations()
     log_activity(event_id, actor, "session.deleted", session.title, now)
     db.session.delete(session)
-    _passes_changed(event_id, now)

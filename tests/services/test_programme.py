@@ -172,3 +172,60 @@ def test_next_slot_starts_where_the_programme_ends(ctx):
     last = event.blocks[-1]
     slot = programme.next_slot(event)
     assert (slot.starts_at, slot.ends_at - slot.starts_at) == (last.ends_at, last.ends_at - last.starts_at)
+
+
+@pytest.mark.parametrize("what", ["session", "pass"])
+def test_a_sign_up_in_the_moment_its_session_is_deleted_is_refused_never_emptied(
+        app, monkeypatch, what):
+    """Red team, 2 December: the delete checked that nobody had a place, then deleted; a
+    sign-up that got through in between lost its place to the delete (the choices' foreign
+    key cascades) and kept a confirmation for a session that no longer exists. The delete
+    now locks as a sign-up does before it checks, so the sign-up waits and is refused."""
+    import threading
+
+    from eventapp.domain import errors
+    from eventapp.models import Registration
+    from eventapp.services import booking
+    from tests.factories import details
+
+    with app.app_context():
+        event = make_event(capacities=(10, 10), blocks=2)
+        event_id = event.id
+        make_organiser()
+        block = event.blocks[0]
+        block_id, doomed = block.id, block.sessions[0].id
+        others = {b.id: b.sessions[0].id for b in event.blocks[1:]}
+    outcome = []
+
+    def sign_up():
+        with app.app_context():
+            try:
+                booking.register(event_id, details(1), {block_id: doomed, **others}, "sv",
+                                 utcnow())
+                outcome.append("booked")
+            except (errors.ProgrammeChanged, errors.InvalidChoice) as exc:
+                outcome.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    person = threading.Thread(target=sign_up)
+    checked = programme._choices_in
+
+    def nobody_yet_then_someone_signs_up(column, value):
+        found = checked(column, value)
+        person.start()
+        person.join(1.5)  # long enough to commit, if nothing held it back
+        return found
+
+    with app.app_context():
+        organiser = make_organiser()
+        if what == "session":
+            delete = lambda: programme.delete_session(event_id, doomed, organiser, utcnow())
+        else:
+            delete = lambda: programme.delete_block(event_id, block_id, organiser, utcnow())
+        monkeypatch.setattr(programme, "_choices_in", nobody_yet_then_someone_signs_up)
+        delete()
+        person.join(30)
+        assert outcome and outcome[0] in ("ProgrammeChanged", "InvalidChoice"), outcome
+        assert db.session.get(DialogueSession, doomed) is None
+        assert count(Registration) == 0
