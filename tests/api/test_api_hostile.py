@@ -48,3 +48,28 @@ def test_the_public_event_tells_how_each_block_gives_its_seats(app, world):
     spec = app.test_client().get("/api/v1/openapi.json").json
     mode = spec["components"]["schemas"]["Block"]["properties"]["mode"]
     assert mode["enum"] == ["first_come", "preferences"]
+
+
+def test_a_session_or_block_id_that_is_not_a_whole_number_is_refused_not_rounded(app, world):
+    """Red team, 2 December: `"session_id": 1.5` booked session 1. An id is a JSON integer;
+    1.5, 1.0, "1" and true are refused (422, as any value not valid) with the field named,
+    and nothing is stored."""
+    client = app.test_client()
+    url = f"/api/v1/events/{world.event_id}/registrations"
+    with app.app_context():
+        before = db.session.scalar(select(db.func.count(Registration.id)))
+    for n, (field, value) in enumerate([("session_id", world.session_id + 0.5),
+                                        ("session_id", float(world.session_id)),
+                                        ("session_id", str(world.session_id)),
+                                        ("block_id", True)]):
+        choice = {"block_id": world.block_id, "session_id": world.session_id, field: value}
+        answer = client.post(url, json={"name": "Kaj Beckman", "email": f"kaj{n}@example.org",
+                                        "choices": [choice]},
+                             headers={**bearer(world.tokens["organiser"]),
+                                      "Accept-Language": "en"})
+        assert answer.status_code == 422, (field, value, answer.json)
+        assert answer.mimetype == "application/problem+json"
+        assert "Not a valid integer." in str(answer.json), answer.json
+        assert field in str(answer.json)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(Registration.id))) == before

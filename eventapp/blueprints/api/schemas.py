@@ -179,8 +179,8 @@ class RegistrationQuerySchema(Schema):
 
 
 class NewChoiceSchema(Schema):
-    block_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
-    session_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    block_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    session_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class NewRegistrationSchema(Schema):
