@@ -194,3 +194,30 @@ def attendee_list(session, keys):
     confirmed = [row for row in rows if row[0] == SessionChoice.CONFIRMED]
     waiting = [row for row in rows if row[0] == SessionChoice.WAITING]
     return confirmed, waiting
+
+
+def without_a_place(event):
+    """{block id: [(registration id, name)]}: people registered for the event (not walk-ins,
+    who join one session at the door) who have no place in a first-come block that has
+    sessions now. They signed up while it had none, so their form did not ask for one."""
+    blocks = [b.id for b in event.blocks if b.asks_for_a_session]
+    if not blocks:
+        return {}
+    has_choice = (
+        select(SessionChoice.id)
+        .where(SessionChoice.registration_id == Registration.id,
+               SessionChoice.block_id == ParallelBlock.id,
+               SessionChoice.state != SessionChoice.CANCELLED)
+        .exists()
+    )
+    rows = db.session.execute(
+        select(ParallelBlock.id, Registration.id, Registration.name)
+        .join(Registration, Registration.event_id == ParallelBlock.event_id)
+        .where(ParallelBlock.id.in_(blocks), Registration.status == Registration.ACTIVE,
+               Registration.source != "walk_in", ~has_choice)
+        .order_by(ParallelBlock.id, Registration.name, Registration.id)
+    ).all()
+    found = {}
+    for block_id, registration_id, name in rows:
+        found.setdefault(block_id, []).append((registration_id, name))
+    return found

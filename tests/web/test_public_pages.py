@@ -391,3 +391,57 @@ def test_a_pass_without_sessions_yet_is_not_asked_and_never_stops_a_sign_up(app,
     assert "Eftermiddagens pass: Välj ett dialogmöte." in text_of(response)
     with app.app_context():
         assert db.session.query(SessionChoice).count() == 1
+
+
+def test_people_who_signed_up_before_a_pass_had_sessions_are_shown_to_the_organiser_and_told(
+        app, client):
+    """They have no place in the pass once it gets sessions: the programme page names them
+    (with a link to each registration), and their own page says so and where to choose."""
+    from eventapp.models import DialogueSession, ParallelBlock
+    from eventapp.web.tokens import manage_token
+    from tests.factories import make_user
+    from tests.helpers import login
+
+    with app.app_context():
+        event = make_event(capacities=(10, 10))
+        empty = ParallelBlock(title="Eftermiddagens pass", starts_at=event.starts_at
+                              + timedelta(hours=5), ends_at=event.starts_at + timedelta(hours=6))
+        event.blocks.append(empty)
+        db.session.commit()
+        make_user()
+        event_id, slug, empty_id = event.id, event.slug, empty.id
+        block_id, first = event.blocks[0].id, event.blocks[0].sessions[0].id
+        data = signup_data(client, event)
+    assert client.post(f"/events/{slug}/signup", data=data).status_code == 302
+    with app.app_context():
+        registration = db.session.scalar(select(Registration))
+        registration_id, token = registration.id, manage_token(registration)
+    programme = f"/organiser/events/{event_id}/programme"
+    login(client, "organisator@example.org")
+    assert "Deltagare 1" not in text_of(client.get(programme))  # nothing to choose yet
+
+    with app.app_context():
+        db.session.add(DialogueSession(block_id=empty_id, title="Arkiv", description="",
+                                       room="Sal 2", capacity=5, waitlist_enabled=True,
+                                       position=1))
+        db.session.commit()
+        added = db.session.scalar(select(DialogueSession.id).where(DialogueSession.title == "Arkiv"))
+    page = client.get(programme)
+    assert ("1 person anmälde sig medan passet saknade dialogmöten och har ingen plats i det."
+            in text_of(page))
+    assert (f'href="/organiser/events/{event_id}/registrations/{registration_id}">Deltagare 1<'
+            in page.get_data(as_text=True))
+
+    manage = text_of(client.get(f"/manage/{token}"))
+    assert "Eftermiddagens pass : inget dialogmöte än (passet hade inga när du anmälde dig)" in manage
+    assert "Välj ett under ”Byt dialogmöte” nedan" in manage
+    response = client.post(f"/manage/{token}/sessions", data={
+        "csrf_token": csrf_token(client, f"/manage/{token}"), f"block_{block_id}": str(first),
+        f"block_{empty_id}": str(added)})
+    assert response.status_code == 302, text_of(response)
+    assert "inget dialogmöte än" not in text_of(client.get(f"/manage/{token}"))
+    assert "anmälde sig medan passet saknade" not in text_of(client.get(programme))
+    with app.app_context():
+        choices = db.session.get(Registration, registration_id).choices
+        assert sorted((c.block_id, c.session_id, c.state) for c in choices) == sorted(
+            [(block_id, first, "confirmed"), (empty_id, added, "confirmed")])

@@ -7,7 +7,7 @@ from flask_login import current_user
 from ...domain import errors
 from ...extensions import db
 from ...models import ParallelBlock, ProgrammeItem
-from ...services import programme as programme_service
+from ...services import programme as programme_service, queries
 from ...util.time import utcnow
 from ...web.access import access
 from ...web.errors import flash_error
@@ -24,6 +24,7 @@ def programme(event_id):
     event = event_or_404(event_id)
     _label, counts = seat_labeller(event)
     return render_template("organiser/programme.html", event=event, counts=counts,
+                           without_a_place=queries.without_a_place(event),
                            confirm=ConfirmForm(), move=MoveForm(formdata=None))
 
 
