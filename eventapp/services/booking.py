@@ -123,7 +123,11 @@ _EVENT_NOW = (
     select(func.count(_EVENT_BLOCK.id)).where(_EVENT_BLOCK.event_id == Event.id)
     .correlate(Event).scalar_subquery(),
 )
-_EVENT_NOW_ALONE = select(*_EVENT_NOW).where(Event.id == bindparam("event_id"))
+# A sign-up without sessions has no session row to hold: it holds the event's row FOR SHARE
+# instead, so that an organiser's change of the event (a limit set) waits for it to commit,
+# and it for the change (events.update_event).
+_EVENT_NOW_ALONE = (select(*_EVENT_NOW).where(Event.id == bindparam("event_id"))
+                    .with_for_update(read=True))
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,13 @@ def create_event(values, actor, now):
 
 @write_transaction()
 def update_event(event_id, values, actor, now):
-    event = lock_rows(Event, [event_id])[event_id]
+    # Sign-ups under way are waited for before the limit is checked: each holds its sessions
+    # locked until it commits (one into an event without sessions holds the event's row
+    # FOR SHARE). The event's row first, as a sign-up under a limit takes it; NO KEY UPDATE
+    # so that a sign-up's foreign key check on it never waits for this (no deadlock). A
+    # sign-up that comes after waits, then finds the event changed and reads it again.
+    event = lock_rows(Event, [event_id], key_kept=True)[event_id]
+    lock_rows(DialogueSession, [s.id for block in event.blocks for s in block.sessions])
     _apply_event_values(event, values)
     event.updated_at = now
     ensure_automatic_reminder(event, now)
@@ -88,12 +94,12 @@ def update_event(event_id, values, actor, now):
 def change_status(event_id, action, actor, now):
     """publish, close, reopen, cancel or unpublish (back to draft while nobody has signed
     up); cancelling tells everyone registered by email."""
-    event = lock_rows(Event, [event_id])[event_id]
+    event = lock_rows(Event, [event_id], key_kept=True)[event_id]  # see update_event
+    # A sign-up holds its session rows locked until it commits: taking them here first means
+    # one that is under way is counted (unpublish) and told (cancel), not left behind.
+    lock_rows(DialogueSession, [s.id for block in event.blocks for s in block.sessions])
     signed_up = 0
     if action == "unpublish":
-        # A sign-up holds its session rows locked until it commits: taking them here first
-        # means one that is under way is counted, not left behind on a draft.
-        lock_rows(DialogueSession, [s.id for block in event.blocks for s in block.sessions])
         signed_up = _active_count(event.id)
     event.status = lifecycle.next_status(event.status, action, signed_up)
     event.updated_at = now

@@ -251,19 +251,24 @@ _ID_LOCKS = {}
 _INSERTS = {}
 
 
-def lock_rows(model, ids):
-    """Load rows by id, locked for this transaction, always in id order (no deadlocks)."""
+def lock_rows(model, ids, key_kept=False):
+    """Load rows by id, locked for this transaction, always in id order (no deadlocks).
+
+    `key_kept`: PostgreSQL's FOR NO KEY UPDATE, for a change that keeps the row's id: it
+    waits for and blocks other writers of the row, but not a transaction that only inserts
+    a row pointing at it (a foreign key's check takes FOR KEY SHARE)."""
     ids = sorted(set(ids))
     if not ids:
         return {}
     sqlite = is_sqlite()
-    query = _LOCKS.get((model, sqlite))
+    query = _LOCKS.get((model, sqlite, key_kept))
     if query is None:
         query = select(model).where(model.id.in_(bindparam("ids", expanding=True)))
         query = query.order_by(model.id).execution_options(populate_existing=True)
         # (The statement run now is the one kept: the first lock of a model in a process
         # once ran without FOR UPDATE.)
-        query = _LOCKS[model, sqlite] = query if sqlite else query.with_for_update()
+        query = _LOCKS[model, sqlite, key_kept] = (
+            query if sqlite else query.with_for_update(key_share=key_kept))
     rows = db.session.execute(query, {"ids": ids}).scalars()
     return {row.id: row for row in rows}
 

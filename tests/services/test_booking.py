@@ -276,3 +276,69 @@ def test_an_address_is_registered_already_in_its_own_event_only(ctx):
     with pytest.raises(AlreadyRegistered):
         sign_up(event, 1, session_index=1)
     assert db.session.scalar(select(db.func.count(Registration.id))) == 2
+
+
+@pytest.mark.parametrize("action", ["set a limit", "cancel"])
+@pytest.mark.parametrize("sessions", [True, False], ids=["with sessions", "without sessions"])
+def test_what_an_organiser_does_to_the_event_while_a_sign_up_is_under_way_counts_it(
+        app, monkeypatch, sessions, action):
+    """Red team, 2 December: on PostgreSQL an organiser setting an event limit while people
+    signed up saw only the sign-ups already committed, and both went through (159 allowed,
+    162 registered). The organiser now waits for a sign-up under way and counts it: here the
+    limit asked for leaves no room for it, so the organiser is refused; a cancellation tells
+    it too."""
+    import threading
+
+    from eventapp.domain.errors import CapacityBelowConfirmed
+    from eventapp.models import Event
+    from eventapp.services import events
+
+    with app.app_context():
+        event = make_event(capacities=(10,)) if sessions else make_event(blocks=0)
+        sign_up(event, 1)
+        event_id = event.id
+        choice = {event.blocks[0].id: event.blocks[0].sessions[0].id} if sessions else {}
+        organiser = make_user()
+    checked, inside, outcome = booking._check_programme, threading.Event(), []
+
+    def then_slowly(*args):
+        checked(*args)
+        inside.set()
+        threading.Event().wait(1.0)  # past every check, not yet committed
+
+    monkeypatch.setattr(booking, "_check_programme", then_slowly)
+
+    def person():
+        with app.app_context():
+            try:
+                booking.register(event_id, details(2), choice, "sv", utcnow())
+                outcome.append("booked")
+            except Exception as exc:  # noqa: BLE001 - any refusal is named in the assert
+                outcome.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=person)
+    thread.start()
+    assert inside.wait(10)
+    with app.app_context():
+        organiser = db.session.merge(organiser)
+        try:
+            if action == "set a limit":
+                events.update_event(event_id, {"capacity": 1}, organiser, utcnow())
+            else:
+                events.change_status(event_id, "cancel", organiser, utcnow())
+            refused = None
+        except CapacityBelowConfirmed as exc:
+            refused = exc
+    thread.join(30)
+    with app.app_context():
+        stored = db.session.get(Event, event_id)
+        active = db.session.scalars(select(Registration).where(
+            Registration.event_id == event_id, Registration.status == Registration.ACTIVE)).all()
+        assert outcome == ["booked"] and len(active) == 2
+        if action == "set a limit":
+            assert refused is not None and stored.capacity is None
+        else:  # everyone registered when it was cancelled is told, the one under way too
+            assert stored.status == Event.CANCELLED
+            assert all("event_cancelled" in outbox_kinds(r) for r in active)
