@@ -378,6 +378,14 @@ def block_field_name(block):
     return f"block_{block.id}"
 
 
+def names_a_block_gone(formdata, event):
+    """Whether a form names a session for a block the event no longer has (deleted since
+    the page was read): booking it without that choice would confirm what was not asked."""
+    blocks = {block_field_name(block) for block in event.blocks}
+    return any(key.startswith("block_") and key[6:].isdigit() and key not in blocks
+               for key in formdata)
+
+
 def chosen_sessions(form, event):
     """{block id: session id} from a form's radio groups (the first-come blocks that have
     sessions to choose from)."""

@@ -27,6 +27,7 @@ from ...web.forms import (
     choices_form_for,
     chosen_sessions,
     details_from_form,
+    names_a_block_gone,
     session_choices,
 )
 from ...web import pagecache
@@ -171,6 +172,8 @@ def _signup_form(slug, refused=None, again=False):
         try:
             if refused is not None:
                 raise refused
+            if names_a_block_gone(request.form, event):
+                raise errors.ProgrammeChanged()
             registration = _register(event, form, now)
         except errors.ProgrammeChanged as exc:
             if not again:  # nothing was written, and what this page loaded is expired
