@@ -45,6 +45,18 @@ def _pattern(pattern):
     return validate.Regexp(pattern, error="Not allowed here.")
 
 
+class WholeNumber(fields.Integer):
+    """A JSON integer as JSON Schema (and so the document) counts them: 2 and 2.0, never 2.5,
+    "2" or true (a plain Integer field turned 1.5 into session 1)."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        elif not isinstance(value, int):  # (a bool is refused by Integer itself)
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def Text(max_length, required=False, **kw):
     return fields.String(required=required, validate=[
         validate.Length(min=1 if required else 0, max=max_length),
@@ -179,8 +191,8 @@ class RegistrationQuerySchema(Schema):
 
 
 class NewChoiceSchema(Schema):
-    block_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
-    session_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    block_id = WholeNumber(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    session_id = WholeNumber(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class NewRegistrationSchema(Schema):
